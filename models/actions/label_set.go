@@ -1,0 +1,33 @@
+package actions
+
+import (
+	"context"
+
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// LabelSet is one distinct runs-on set that some job has asked for. Runners
+// are matched against this short list, not against the queue.
+type LabelSet struct {
+	ID       int64  `xorm:"pk autoincr"`
+	LabelKey string `xorm:"VARCHAR(64) UNIQUE NOT NULL"`
+	Labels   string `xorm:"TEXT NOT NULL"`
+}
+
+func (LabelSet) TableName() string { return "action_label_set" }
+
+// LabelList returns the set's label names.
+func (s *LabelSet) LabelList() []string { return decodeStrings(s.Labels) }
+
+// EnsureLabelSet records the set of j's runs-on labels if it is new.
+func EnsureLabelSet(ctx context.Context, j *RunJob) error {
+	return db.InsertIgnore(ctx, "action_label_set", []string{"label_key", "labels"}, j.LabelKey, j.RunsOn)
+}
+
+// FindLabelSetsAfter returns the sets with an id above afterID, in id order,
+// so a cache can fetch only what is new.
+func FindLabelSetsAfter(ctx context.Context, afterID int64) ([]*LabelSet, error) {
+	var sets []*LabelSet
+	err := db.GetEngine(ctx).Where("id > ?", afterID).Asc("id").Find(&sets)
+	return sets, db.Wrap(err)
+}

@@ -1,0 +1,160 @@
+package actions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// RunJob is one job of a run: what a runner executes as one task.
+type RunJob struct {
+	ID              int64  `xorm:"pk autoincr"`
+	RunID           int64  `xorm:"INDEX NOT NULL"`
+	OwnerID         int64  `xorm:"INDEX NOT NULL"`
+	RepoID          int64  `xorm:"INDEX NOT NULL"`
+	Name            string `xorm:"VARCHAR(255)"`
+	JobID           string `xorm:"VARCHAR(255)"` // the job's key in the workflow
+	Attempt         int64  `xorm:"NOT NULL DEFAULT 1"`
+	WorkflowPayload string `xorm:"LONGTEXT"` // the single-job workflow the runner executes
+	Needs           string `xorm:"TEXT"`     // JSON array of JobIDs
+	RunsOn          string `xorm:"TEXT"`     // JSON array of label names
+	LabelKey        string `xorm:"VARCHAR(64) NOT NULL"`
+	Status          Status `xorm:"NOT NULL"`
+	TaskID          int64  `xorm:"NOT NULL DEFAULT 0"`
+	Version         int64  `xorm:"NOT NULL DEFAULT 0"`
+	Started         int64  `xorm:"NOT NULL DEFAULT 0"`
+	Stopped         int64  `xorm:"NOT NULL DEFAULT 0"`
+	Created         int64  `xorm:"created"`
+	Updated         int64  `xorm:"updated"`
+}
+
+func (RunJob) TableName() string { return "action_run_job" }
+
+// NeedList returns the JobIDs this job waits for.
+func (j *RunJob) NeedList() []string { return decodeStrings(j.Needs) }
+
+// RunsOnList returns the label names a runner needs to take this job.
+func (j *RunJob) RunsOnList() []string { return decodeStrings(j.RunsOn) }
+
+// SetRunsOn stores the labels and their canonical key.
+func (j *RunJob) SetRunsOn(labels []string) {
+	canon := CanonicalLabels(labels)
+	j.RunsOn = encodeStrings(canon)
+	j.LabelKey = LabelKey(canon)
+}
+
+// SetNeeds stores the JobIDs this job waits for.
+func (j *RunJob) SetNeeds(needs []string) { j.Needs = encodeStrings(needs) }
+
+// CanonicalLabels sorts labels and drops duplicates, so that the same set
+// always has the same key.
+func CanonicalLabels(labels []string) []string {
+	c := slices.Clone(labels)
+	slices.Sort(c)
+	return slices.Compact(c)
+}
+
+// LabelKey names a canonical label set in a fixed width, whatever the labels hold.
+func LabelKey(canonical []string) string {
+	h := sha256.New()
+	for _, l := range canonical {
+		h.Write([]byte(l))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func encodeStrings(v []string) string {
+	if v == nil {
+		v = []string{}
+	}
+	b, _ := json.Marshal(v) // a []string always marshals
+	return string(b)
+}
+
+func decodeStrings(s string) []string {
+	var v []string
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &v) // written only by encodeStrings
+	}
+	return v
+}
+
+// CreateRunJob stores j.
+func CreateRunJob(ctx context.Context, j *RunJob) error {
+	_, err := db.GetEngine(ctx).Insert(j)
+	return db.Wrap(err)
+}
+
+// GetRunJobByID returns a job.
+func GetRunJobByID(ctx context.Context, id int64) (*RunJob, error) {
+	j := &RunJob{}
+	has, err := db.GetEngine(ctx).ID(id).Get(j)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	if !has {
+		return nil, fmt.Errorf("job %d: %w", id, db.ErrNotExist)
+	}
+	return j, nil
+}
+
+// GetRunJobsByRunID returns the jobs of a run in creation order.
+func GetRunJobsByRunID(ctx context.Context, runID int64) ([]*RunJob, error) {
+	var js []*RunJob
+	err := db.GetEngine(ctx).Where("run_id = ?", runID).Asc("id").Find(&js)
+	return js, db.Wrap(err)
+}
+
+// JobScope restricts a claim to what a runner may serve; zero fields do not restrict.
+type JobScope struct {
+	OwnerID int64
+	RepoID  int64
+}
+
+// FindWaitingJobIDs returns up to limit waiting jobs with the given label key
+// in the scope, oldest first. It is a seek on idx_action_run_job_claim.
+func FindWaitingJobIDs(ctx context.Context, labelKey string, scope JobScope, limit int) ([]int64, error) {
+	sess := db.GetEngine(ctx).Table("action_run_job").Cols("id").
+		Where("status = ? AND label_key = ?", StatusWaiting, labelKey)
+	if scope.RepoID != 0 {
+		sess = sess.And("repo_id = ?", scope.RepoID)
+	} else if scope.OwnerID != 0 {
+		sess = sess.And("owner_id = ?", scope.OwnerID)
+	}
+	var ids []int64
+	err := sess.Asc("id").Limit(limit).Find(&ids)
+	return ids, db.Wrap(err)
+}
+
+// ClaimJob moves a waiting job to running for taskID. Losing the race to
+// another runner is reported as false, not as an error.
+func ClaimJob(ctx context.Context, jobID, taskID, now int64) (bool, error) {
+	res, err := db.GetEngine(ctx).Exec(
+		"UPDATE action_run_job SET status = ?, task_id = ?, started = ?, version = version + 1, updated = ? WHERE id = ? AND status = ? AND task_id = 0",
+		StatusRunning, taskID, now, now, jobID, StatusWaiting)
+	if err != nil {
+		return false, db.Wrap(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.Wrap(err)
+}
+
+// SetJobStatus moves a job from one of the statuses in from to status, and
+// reports whether it did.
+func SetJobStatus(ctx context.Context, jobID int64, from []Status, status Status, now int64) (bool, error) {
+	sess := db.GetEngine(ctx).Where("id = ?", jobID).In("status", from)
+	cols := []string{"status", "updated"}
+	upd := &RunJob{Status: status, Updated: now}
+	if status.IsDone() {
+		upd.Stopped = now
+		cols = append(cols, "stopped")
+	}
+	n, err := sess.Cols(cols...).Incr("version").NoAutoTime().Update(upd)
+	return n == 1, db.Wrap(err)
+}

@@ -1,0 +1,42 @@
+package actions
+
+import (
+	"context"
+
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// TasksVersion counts, per scope, how often a job became waiting. A runner
+// that has seen the current count of its scope has nothing new to look for.
+type TasksVersion struct {
+	ID      int64 `xorm:"pk autoincr"`
+	OwnerID int64 `xorm:"UNIQUE(owner_repo) NOT NULL"`
+	RepoID  int64 `xorm:"UNIQUE(owner_repo) NOT NULL"`
+	Version int64 `xorm:"NOT NULL DEFAULT 0"`
+	Updated int64 `xorm:"updated"`
+}
+
+func (TasksVersion) TableName() string { return "action_tasks_version" }
+
+// GetTasksVersion returns the scope's version; 0 when nothing was ever queued there.
+func GetTasksVersion(ctx context.Context, ownerID, repoID int64) (int64, error) {
+	var v int64
+	_, err := db.GetEngine(ctx).Table("action_tasks_version").Cols("version").
+		Where("owner_id = ? AND repo_id = ?", ownerID, repoID).Get(&v)
+	return v, db.Wrap(err)
+}
+
+// IncreaseTasksVersion bumps the versions every runner that could serve a job
+// of the repository reads: the instance's, the owner's and the repository's.
+func IncreaseTasksVersion(ctx context.Context, ownerID, repoID int64) error {
+	for _, s := range [][2]int64{{0, 0}, {ownerID, 0}, {ownerID, repoID}} {
+		if err := db.InsertIgnore(ctx, "action_tasks_version", []string{"owner_id", "repo_id", "version"}, s[0], s[1], 0); err != nil {
+			return err
+		}
+		if _, err := db.GetEngine(ctx).Exec(
+			"UPDATE action_tasks_version SET version = version + 1 WHERE owner_id = ? AND repo_id = ?", s[0], s[1]); err != nil {
+			return db.Wrap(err)
+		}
+	}
+	return nil
+}

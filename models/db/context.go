@@ -1,0 +1,62 @@
+// Package db holds the database engine, the transaction helper and the
+// errors shared by every model package.
+package db
+
+import (
+	"context"
+
+	"xorm.io/xorm"
+)
+
+type engineKey struct{}
+
+type sessionKey struct{}
+
+// WithEngine returns a context that carries the engine. The server puts it on
+// the base context of every request, so no package keeps a global engine.
+func WithEngine(ctx context.Context, e *xorm.Engine) context.Context {
+	return context.WithValue(ctx, engineKey{}, e)
+}
+
+// Engine returns the engine carried by ctx, or panics: a missing engine is a
+// wiring bug, not a runtime condition.
+func Engine(ctx context.Context) *xorm.Engine {
+	e, ok := ctx.Value(engineKey{}).(*xorm.Engine)
+	if !ok {
+		panic("db: no engine in context")
+	}
+	return e
+}
+
+// GetEngine returns the open transaction's session when ctx is inside
+// WithTx, otherwise a fresh session on the engine bound to ctx.
+func GetEngine(ctx context.Context) xorm.Interface {
+	if s, ok := ctx.Value(sessionKey{}).(*xorm.Session); ok {
+		return s
+	}
+	return Engine(ctx).Context(ctx)
+}
+
+// InTransaction reports whether ctx carries an open transaction.
+func InTransaction(ctx context.Context) bool {
+	_, ok := ctx.Value(sessionKey{}).(*xorm.Session)
+	return ok
+}
+
+// WithTx runs fn in a transaction. When ctx already carries one, fn joins it
+// and the outermost caller commits. fn must not do network or file I/O.
+func WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if InTransaction(ctx) {
+		return fn(ctx)
+	}
+	sess := Engine(ctx).NewSession().Context(ctx)
+	defer sess.Close()
+	if err := sess.Begin(); err != nil {
+		return wrapConnErr(err)
+	}
+	if err := fn(context.WithValue(ctx, sessionKey{}, sess)); err != nil {
+		_ = sess.Rollback() // the error from fn is the one worth reporting
+		return err
+	}
+	return wrapConnErr(sess.Commit())
+}

@@ -1,0 +1,135 @@
+// Package options is Runnerhub's typed configuration: defaults, the Gitea-style
+// app.ini keys and RUNNERHUB__SECTION__KEY environment overrides. It is loaded
+// once by cmd and passed down; nothing reads configuration from globals.
+package options
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Options is the whole configuration.
+type Options struct {
+	Server   Server
+	Database Database
+	Security Security
+	Actions  Actions
+}
+
+// Server is the [server] section.
+type Server struct {
+	HTTPAddr string // HTTP_ADDR
+	HTTPPort int    // HTTP_PORT; 0 picks a free port
+	RootURL  string // ROOT_URL; derived from address and port when empty
+	AppDataPath string // APP_DATA_PATH: the SQLite file and generated secrets live here
+	// MaxRequestBytes caps the size of one RPC or API request body.
+	MaxRequestBytes int64 // MAX_REQUEST_BYTES
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+}
+
+// Database is the [database] section, with Gitea's key names.
+type Database struct {
+	Type    string // DB_TYPE: sqlite3, postgres or mysql
+	Host    string // HOST: host:port, or a unix socket path
+	Name    string // NAME
+	User    string // USER
+	Passwd  string // PASSWD
+	Path    string // PATH: the SQLite file
+	SSLMode string // SSL_MODE (postgres)
+	MaxOpenConns int // MAX_OPEN_CONNS; SQLite always uses one
+	LogSQL  bool   // LOG_SQL
+}
+
+// Security is the [security] section.
+type Security struct {
+	// SecretKey keys the encryption of recoverable secrets. When empty, one
+	// is generated into APP_DATA_PATH; several processes sharing a database
+	// must set the same key.
+	SecretKey string // SECRET_KEY
+}
+
+// Actions is the [actions] section.
+type Actions struct {
+	// EphemeralLogGrace is how long a retired ephemeral runner may still send
+	// UpdateLog/UpdateTask for its own task.
+	EphemeralLogGrace time.Duration // EPHEMERAL_LOG_GRACE
+	// RunnerOfflineAfter is how long without contact before a runner shows offline.
+	RunnerOfflineAfter time.Duration // RUNNER_OFFLINE_AFTER
+	// RunnerAuthCacheTTL bounds how long a verified runner credential is
+	// trusted without a database read; deletions in this process take effect at once.
+	RunnerAuthCacheTTL time.Duration // RUNNER_AUTH_CACHE_TTL
+	MaxLogRowsPerRequest int   // MAX_LOG_ROWS_PER_REQUEST
+	MaxLogRowBytes       int   // MAX_LOG_ROW_BYTES
+	MaxLogBytesPerTask   int64 // MAX_LOG_BYTES_PER_TASK
+	MaxLabels            int   // MAX_LABELS
+	// RegistrationToken seeds the instance-wide registration token at start-up
+	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
+	RegistrationToken string
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() *Options {
+	return &Options{
+		Server: Server{
+			HTTPAddr:        "127.0.0.1",
+			HTTPPort:        3000,
+			AppDataPath:     "data",
+			MaxRequestBytes: 32 << 20,
+			ShutdownTimeout: 30 * time.Second,
+		},
+		Database: Database{
+			Type:         "sqlite3",
+			Path:         filepath.Join("data", "runnerhub.db"),
+			SSLMode:      "disable",
+			MaxOpenConns: 32,
+		},
+		Actions: Actions{
+			EphemeralLogGrace:    5 * time.Minute,
+			RunnerOfflineAfter:   time.Minute,
+			RunnerAuthCacheTTL:   2 * time.Second,
+			MaxLogRowsPerRequest: 10000,
+			MaxLogRowBytes:       64 << 10,
+			MaxLogBytesPerTask:   256 << 20,
+			MaxLabels:            64,
+		},
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Server.HTTPPort < 0 || o.Server.HTTPPort > 65535 {
+		errs = append(errs, fmt.Errorf("[server] HTTP_PORT %d is out of range", o.Server.HTTPPort))
+	}
+	if o.Server.MaxRequestBytes <= 0 {
+		errs = append(errs, errors.New("[server] MAX_REQUEST_BYTES must be positive"))
+	}
+	switch o.Database.Type {
+	case "sqlite3":
+		if o.Database.Path == "" {
+			errs = append(errs, errors.New("[database] PATH is required for sqlite3"))
+		}
+	case "postgres", "mysql":
+		if o.Database.Host == "" || o.Database.Name == "" {
+			errs = append(errs, fmt.Errorf("[database] HOST and NAME are required for %s", o.Database.Type))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("[database] DB_TYPE %q is not one of sqlite3, postgres, mysql", o.Database.Type))
+	}
+	if o.Actions.MaxLogRowsPerRequest <= 0 || o.Actions.MaxLogRowBytes <= 0 || o.Actions.MaxLogBytesPerTask <= 0 {
+		errs = append(errs, errors.New("[actions] log limits must be positive"))
+	}
+	if o.Actions.MaxLabels <= 0 {
+		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// ListenAddr is the address the HTTP server binds.
+func (s Server) ListenAddr() string {
+	return net.JoinHostPort(s.HTTPAddr, strconv.Itoa(s.HTTPPort))
+}

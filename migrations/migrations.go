@@ -33,6 +33,15 @@ type schemaVersion struct {
 
 func (schemaVersion) TableName() string { return "schema_version" }
 
+// Versions lists every step's version in order.
+func Versions() []int64 {
+	vs := make([]int64, len(steps))
+	for i, s := range steps {
+		vs[i] = s.Version
+	}
+	return vs
+}
+
 // Latest is the version a fully migrated database has.
 func Latest() int64 { return steps[len(steps)-1].Version }
 

@@ -108,6 +108,8 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int("actions", "MAX_LOG_ROW_BYTES", &a.MaxLogRowBytes)
 	r.int64("actions", "MAX_LOG_BYTES_PER_TASK", &a.MaxLogBytesPerTask)
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
+	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
+	r.str("actions", "DEFAULT_ACTIONS_URL", &a.DefaultActionsURL)
 	return r.err
 }
 

@@ -22,26 +22,26 @@ type Options struct {
 
 // Server is the [server] section.
 type Server struct {
-	HTTPAddr string // HTTP_ADDR
-	HTTPPort int    // HTTP_PORT; 0 picks a free port
-	RootURL  string // ROOT_URL; derived from address and port when empty
+	HTTPAddr    string // HTTP_ADDR
+	HTTPPort    int    // HTTP_PORT; 0 picks a free port
+	RootURL     string // ROOT_URL; derived from address and port when empty
 	AppDataPath string // APP_DATA_PATH: the SQLite file and generated secrets live here
 	// MaxRequestBytes caps the size of one RPC or API request body.
-	MaxRequestBytes int64 // MAX_REQUEST_BYTES
+	MaxRequestBytes int64         // MAX_REQUEST_BYTES
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
 }
 
 // Database is the [database] section, with Gitea's key names.
 type Database struct {
-	Type    string // DB_TYPE: sqlite3, postgres or mysql
-	Host    string // HOST: host:port, or a unix socket path
-	Name    string // NAME
-	User    string // USER
-	Passwd  string // PASSWD
-	Path    string // PATH: the SQLite file
-	SSLMode string // SSL_MODE (postgres)
-	MaxOpenConns int // MAX_OPEN_CONNS; SQLite always uses one
-	LogSQL  bool   // LOG_SQL
+	Type         string // DB_TYPE: sqlite3, postgres or mysql
+	Host         string // HOST: host:port, or a unix socket path
+	Name         string // NAME
+	User         string // USER
+	Passwd       string // PASSWD
+	Path         string // PATH: the SQLite file
+	SSLMode      string // SSL_MODE (postgres)
+	MaxOpenConns int    // MAX_OPEN_CONNS; SQLite always uses one
+	LogSQL       bool   // LOG_SQL
 }
 
 // Security is the [security] section.
@@ -61,11 +61,15 @@ type Actions struct {
 	RunnerOfflineAfter time.Duration // RUNNER_OFFLINE_AFTER
 	// RunnerAuthCacheTTL bounds how long a verified runner credential is
 	// trusted without a database read; deletions in this process take effect at once.
-	RunnerAuthCacheTTL time.Duration // RUNNER_AUTH_CACHE_TTL
-	MaxLogRowsPerRequest int   // MAX_LOG_ROWS_PER_REQUEST
-	MaxLogRowBytes       int   // MAX_LOG_ROW_BYTES
-	MaxLogBytesPerTask   int64 // MAX_LOG_BYTES_PER_TASK
-	MaxLabels            int   // MAX_LABELS
+	RunnerAuthCacheTTL   time.Duration // RUNNER_AUTH_CACHE_TTL
+	MaxLogRowsPerRequest int           // MAX_LOG_ROWS_PER_REQUEST
+	MaxLogRowBytes       int           // MAX_LOG_ROW_BYTES
+	MaxLogBytesPerTask   int64         // MAX_LOG_BYTES_PER_TASK
+	MaxLabels            int           // MAX_LABELS
+	// DefaultActionsURL is where runners fetch `uses:` actions given without a host.
+	DefaultActionsURL string // DEFAULT_ACTIONS_URL
+	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
+	JobTimeout time.Duration // JOB_TIMEOUT
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -95,6 +99,8 @@ func Default() *Options {
 			MaxLogRowBytes:       64 << 10,
 			MaxLogBytesPerTask:   256 << 20,
 			MaxLabels:            64,
+			JobTimeout:           3 * time.Hour,
+			DefaultActionsURL:    "https://github.com",
 		},
 	}
 }

@@ -132,17 +132,23 @@ func FindWaitingJobIDs(ctx context.Context, labelKey string, scope JobScope, lim
 	return ids, db.Wrap(err)
 }
 
-// ClaimJob moves a waiting job to running for taskID. Losing the race to
-// another runner is reported as false, not as an error.
-func ClaimJob(ctx context.Context, jobID, taskID, now int64) (bool, error) {
+// ClaimJob moves a waiting job to running. Losing the race to another
+// runner is reported as false, not as an error.
+func ClaimJob(ctx context.Context, jobID, now int64) (bool, error) {
 	res, err := db.GetEngine(ctx).Exec(
-		"UPDATE action_run_job SET status = ?, task_id = ?, started = ?, version = version + 1, updated = ? WHERE id = ? AND status = ? AND task_id = 0",
-		StatusRunning, taskID, now, now, jobID, StatusWaiting)
+		"UPDATE action_run_job SET status = ?, started = ?, version = version + 1, updated = ? WHERE id = ? AND status = ?",
+		StatusRunning, now, now, jobID, StatusWaiting)
 	if err != nil {
 		return false, db.Wrap(err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, db.Wrap(err)
+}
+
+// SetJobTask links a claimed job to its task.
+func SetJobTask(ctx context.Context, jobID, taskID int64) error {
+	_, err := db.GetEngine(ctx).Exec("UPDATE action_run_job SET task_id = ? WHERE id = ?", taskID, jobID)
+	return db.Wrap(err)
 }
 
 // SetJobStatus moves a job from one of the statuses in from to status, and

@@ -23,7 +23,7 @@ type Runner struct {
 	Labels              string `xorm:"TEXT"` // JSON array of labels as the runner declared them
 	Disabled            bool   `xorm:"NOT NULL DEFAULT false"`
 	Ephemeral           bool   `xorm:"NOT NULL DEFAULT false"`
-	Capabilities        string `xorm:"TEXT"` // JSON array of what the runner says it supports
+	Capabilities        string `xorm:"TEXT"`               // JSON array of what the runner says it supports
 	TaskCount           int64  `xorm:"NOT NULL DEFAULT 0"` // tasks ever claimed
 	LastOnline          int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
 	LastActive          int64  `xorm:"NOT NULL DEFAULT 0"`
@@ -102,8 +102,8 @@ func GetRunnerByID(ctx context.Context, id int64) (*Runner, error) {
 
 // FindRunnerOptions filters live runners.
 type FindRunnerOptions struct {
-	OwnerID int64
-	RepoID  int64
+	OwnerID        int64
+	RepoID         int64
 	Page, PageSize int
 }
 

@@ -27,6 +27,10 @@ type Task struct {
 	Stopped      int64  `xorm:"NOT NULL DEFAULT 0"`
 	Created      int64  `xorm:"created"`
 	Updated      int64  `xorm:"updated INDEX"`
+
+	// RuntimeToken is set only on a task just created: the one moment the
+	// plain token exists before it is handed to the runner.
+	RuntimeToken string `xorm:"-"`
 }
 
 func (Task) TableName() string { return "action_task" }

@@ -12,6 +12,7 @@ import (
 	_ "github.com/lib/pq"           // registers "postgres"
 	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
 	"xorm.io/xorm"
+	xormlog "xorm.io/xorm/log"
 	"xorm.io/xorm/names"
 
 	"code.runnerhub.dev/runnerhub/options"
@@ -34,7 +35,10 @@ func Open(o options.Database) (*xorm.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.ShowSQL(o.LogSQL)
+	if o.LogSQL {
+		e.SetLogger(xormlog.NewSimpleLogger(os.Stderr))
+		e.ShowSQL(true)
+	}
 	return e, nil
 }
 
@@ -45,6 +49,7 @@ func OpenDSN(driver, dsn string, maxOpen int) (*xorm.Engine, error) {
 		return nil, fmt.Errorf("open %s: %w", driver, err)
 	}
 	e.SetMapper(names.GonicMapper{})
+	e.SetLogger(xormlog.DiscardLogger{}) // Open turns SQL logging on when asked
 	if maxOpen <= 0 {
 		maxOpen = 16
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"code.runnerhub.dev/runnerhub/routers"
+)
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	fl, cfg := newFlags("serve", out)
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+
+	o, err := loadOptions(*cfg)
+	if err != nil {
+		return err
+	}
+	x, err := openDatabase(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+
+	ln, err := net.Listen("tcp", o.Server.ListenAddr())
+	if err != nil {
+		return err
+	}
+	if o.Server.RootURL == "" {
+		o.Server.RootURL = "http://" + ln.Addr().String() + "/"
+	}
+	app, err := routers.New(ctx, o, x)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           app.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("runnerhub listening", "addr", ln.Addr().String(), "root_url", o.Server.RootURL, "db", o.Database.Type)
+	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", o.Server.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), o.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,57 @@
+// Package routers assembles the HTTP server: the runner protocol, the REST
+// API and the web pages, over the services.
+package routers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"xorm.io/xorm"
+
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/secret"
+	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/routers/rpc"
+	"code.runnerhub.dev/runnerhub/routers/web"
+	actions_service "code.runnerhub.dev/runnerhub/services/actions"
+	"code.runnerhub.dev/runnerhub/templates"
+)
+
+// App is a wired server: its handler and the services behind it.
+type App struct {
+	Handler http.Handler
+	Actions *actions_service.Service
+}
+
+// New wires the services and routes over a migrated database. o.Security.SecretKey
+// and o.Server.RootURL must be set.
+func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) {
+	box, err := secret.NewBox(o.Security.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("[security] SECRET_KEY: %w", err)
+	}
+	svc := actions_service.New(o, box)
+	if o.Actions.RegistrationToken != "" {
+		if err := svc.SeedRegistrationToken(db.WithEngine(ctx, x), o.Actions.RegistrationToken); err != nil {
+			return nil, fmt.Errorf("seed registration token: %w", err)
+		}
+	}
+	tmpl, err := templates.Parse()
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(rpc.Prefix+"/", rpc.NewHandler(svc, o.Server.MaxRequestBytes))
+	mux.Handle("/", web.NewHome(tmpl, o))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	return &App{Handler: withEngine(x, mux), Actions: svc}, nil
+}
+
+// withEngine binds the engine to every request's context, where the model
+// layer finds it.
+func withEngine(x *xorm.Engine, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(db.WithEngine(r.Context(), x)))
+	})
+}

@@ -1,0 +1,132 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/secret"
+)
+
+// runnerCache keeps recently verified runners so the poll path does not read
+// the database on every call. Entries live at most ttl; changes made by this
+// process replace or drop them at once.
+type runnerCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]cachedRunner
+}
+
+type cachedRunner struct {
+	runner   actions_model.Runner
+	loadedAt time.Time
+}
+
+func newRunnerCache(ttl time.Duration) *runnerCache {
+	return &runnerCache{ttl: ttl, m: map[string]cachedRunner{}}
+}
+
+func (c *runnerCache) get(uuid string, now time.Time) (*actions_model.Runner, bool) {
+	c.mu.RLock()
+	e, ok := c.m[uuid]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.loadedAt) >= c.ttl {
+		return nil, false
+	}
+	r := e.runner
+	return &r, true
+}
+
+func (c *runnerCache) put(r *actions_model.Runner, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	c.m[r.UUID] = cachedRunner{runner: *r, loadedAt: now}
+	c.mu.Unlock()
+}
+
+// update changes a cached runner in place, keeping its age.
+func (c *runnerCache) update(uuid string, fn func(r *actions_model.Runner)) {
+	c.mu.Lock()
+	if e, ok := c.m[uuid]; ok {
+		fn(&e.runner)
+		c.m[uuid] = e
+	}
+	c.mu.Unlock()
+}
+
+func (c *runnerCache) drop(uuid string) {
+	c.mu.Lock()
+	delete(c.m, uuid)
+	c.mu.Unlock()
+}
+
+// ErrRunnerRemoved tells a runner that it no longer exists, so act_runner stops.
+var ErrRunnerRemoved = fmt.Errorf("%w: runner has been removed", errs.Unauthenticated)
+
+// Call says what an authenticated call wants to do, because a retired
+// ephemeral runner may still finish reporting its own task and nothing else.
+type Call int
+
+const (
+	CallOther Call = iota
+	CallTaskReport
+)
+
+// AuthenticateRunner checks a runner's uuid and token.
+func (s *Service) AuthenticateRunner(ctx context.Context, uuid, token string, call Call) (*actions_model.Runner, error) {
+	if uuid == "" || token == "" {
+		return nil, fmt.Errorf("%w: runner uuid and token are required", errs.Unauthenticated)
+	}
+	now := s.now()
+	r, ok := s.runners.get(uuid, now)
+	if !ok {
+		var err error
+		r, err = actions_model.GetRunnerByUUID(ctx, uuid)
+		if errors.Is(err, db.ErrNotExist) {
+			return nil, fmt.Errorf("%w: unknown runner", errs.Unauthenticated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.runners.put(r, now)
+	}
+	if !secret.Matches(token, r.TokenHash) {
+		return nil, fmt.Errorf("%w: runner token does not match", errs.Unauthenticated)
+	}
+	if r.IsDeleted() && !s.mayStillReport(r, call, now) {
+		return nil, ErrRunnerRemoved
+	}
+	return r, nil
+}
+
+// mayStillReport lets a retired ephemeral runner deliver its last logs and
+// state for a while; the task update itself checks it is its own task.
+func (s *Service) mayStillReport(r *actions_model.Runner, call Call, now time.Time) bool {
+	return call == CallTaskReport && r.Ephemeral && r.TaskCount > 0 &&
+		now.Sub(time.Unix(r.Deleted, 0)) < s.opts.EphemeralLogGrace
+}
+
+// touch records contact at most every few seconds, so polling does not turn
+// into a write per call.
+func (s *Service) touch(ctx context.Context, r *actions_model.Runner) error {
+	now := s.now().Unix()
+	if now-r.LastOnline < touchEvery {
+		return nil
+	}
+	if err := actions_model.TouchRunner(ctx, r.ID, now); err != nil {
+		return err
+	}
+	r.LastOnline = now
+	s.runners.update(r.UUID, func(c *actions_model.Runner) { c.LastOnline = now })
+	return nil
+}
+
+// touchEvery is how stale last_online may get, in seconds, before a call writes it.
+const touchEvery = 10

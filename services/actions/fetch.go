@@ -1,0 +1,206 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// FetchResult is FetchTask's answer: a task or none, and the version of the
+// runner's scope to send back next time.
+type FetchResult struct {
+	Task         *Assignment
+	TasksVersion int64
+}
+
+// candidatesPerKey bounds how many waiting jobs of one label set a claim
+// tries before giving up to a faster runner; losing all of them is rare.
+const candidatesPerKey = 3
+
+// errNothingClaimed rolls back the runner's task slot when every candidate
+// was taken by someone else.
+var errNothingClaimed = errors.New("no candidate job could be claimed")
+
+// FetchTask hands the runner the oldest waiting job it can serve, if there is
+// one it has not been told about yet.
+func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
+	if err := s.touch(ctx, r); err != nil {
+		return nil, err
+	}
+	latest, err := actions_model.GetTasksVersion(ctx, r.OwnerID, r.RepoID)
+	if err != nil {
+		return nil, err
+	}
+	res := &FetchResult{TasksVersion: latest}
+	if r.Disabled || seenVersion == latest {
+		return res, nil
+	}
+	if r.Ephemeral && r.TaskCount > 0 {
+		return res, s.checkEphemeralStillBusy(ctx, r)
+	}
+	task, err := s.claim(ctx, r)
+	if err != nil || task == nil {
+		return res, err
+	}
+	res.Task, err = s.assignment(ctx, task)
+	return res, err
+}
+
+// checkEphemeralStillBusy answers an ephemeral runner that already has its
+// one task: nothing while the task runs, removal once it is over.
+func (s *Service) checkEphemeralStillBusy(ctx context.Context, r *actions_model.Runner) error {
+	if _, running, err := actions_model.GetRunningTaskOfRunner(ctx, r.ID); err != nil || running {
+		return err
+	}
+	// The task ended but retirement has not reached this process's view yet.
+	if fresh, err := actions_model.GetRunnerByUUID(ctx, r.UUID); err != nil || fresh.IsDeleted() {
+		s.runners.drop(r.UUID)
+		if err != nil {
+			return err
+		}
+		return ErrRunnerRemoved
+	}
+	return nil
+}
+
+// claim atomically takes one job for r, or returns nil when there is none.
+func (s *Service) claim(ctx context.Context, r *actions_model.Runner) (*actions_model.Task, error) {
+	keys, err := s.labelSets.matching(ctx, r.LabelNames())
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	scope := actions_model.JobScope{OwnerID: r.OwnerID, RepoID: r.RepoID}
+	var candidates []int64
+	for _, k := range keys {
+		ids, err := actions_model.FindWaitingJobIDs(ctx, k, scope, candidatesPerKey)
+		if err != nil {
+			return nil, err
+		}
+		candidates = append(candidates, ids...)
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	slices.Sort(candidates) // oldest first across label sets
+
+	var task *actions_model.Task
+	err = db.WithTx(ctx, func(ctx context.Context) error {
+		if ok, err := actions_model.ClaimTaskSlot(ctx, r); err != nil || !ok {
+			return err // an ephemeral runner's one slot is gone, or the runner was disabled
+		}
+		now := s.now().Unix()
+		for _, jobID := range candidates {
+			ok, err := actions_model.ClaimJob(ctx, jobID, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue // another runner won this one
+			}
+			task, err = s.createTask(ctx, jobID, r, now)
+			return err
+		}
+		return errNothingClaimed
+	})
+	if errors.Is(err, errNothingClaimed) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if task != nil {
+		s.runners.update(r.UUID, func(c *actions_model.Runner) { c.TaskCount++ })
+		r.TaskCount++
+	}
+	return task, nil
+}
+
+func (s *Service) createTask(ctx context.Context, jobID int64, r *actions_model.Runner, now int64) (*actions_model.Task, error) {
+	job, err := actions_model.GetRunJobByID(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	run, err := actions_model.GetRunByID(ctx, job.RunID)
+	if err != nil {
+		return nil, err
+	}
+	t := &actions_model.Task{
+		JobID:     job.ID,
+		RunID:     job.RunID,
+		Attempt:   job.Attempt,
+		RunnerID:  r.ID,
+		OwnerID:   job.OwnerID,
+		RepoID:    job.RepoID,
+		CommitSHA: run.CommitSHA,
+		Status:    actions_model.StatusRunning,
+		Started:   now,
+	}
+	token := mintRuntimeToken(t, now, s.opts.JobTimeout)
+	if err := actions_model.CreateTask(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := actions_model.SetJobTask(ctx, job.ID, t.ID); err != nil {
+		return nil, err
+	}
+	if run.Status == actions_model.StatusWaiting {
+		run.Status, run.Started = actions_model.StatusRunning, now
+		if err := actions_model.UpdateRun(ctx, run, "status", "started"); err != nil {
+			return nil, err
+		}
+	}
+	t.RuntimeToken = token
+	return t, nil
+}
+
+// labelSetCache mirrors the short table of distinct runs-on sets. It only
+// grows, so each refresh reads just the rows added since the last one.
+type labelSetCache struct {
+	mu     sync.Mutex
+	lastID int64
+	sets   []labelSet
+}
+
+type labelSet struct {
+	key    string
+	labels []string
+}
+
+// matching returns the keys of the label sets that a runner with these label
+// names can serve: those whose every label it has.
+func (c *labelSetCache) matching(ctx context.Context, names []string) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh, err := actions_model.FindLabelSetsAfter(ctx, c.lastID)
+	if err != nil {
+		return nil, fmt.Errorf("load label sets: %w", err)
+	}
+	for _, s := range fresh {
+		c.sets = append(c.sets, labelSet{key: s.LabelKey, labels: s.LabelList()})
+		c.lastID = s.ID
+	}
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	var keys []string
+	for _, set := range c.sets {
+		if containsAll(have, set.labels) {
+			keys = append(keys, set.key)
+		}
+	}
+	return keys, nil
+}
+
+func containsAll(have map[string]bool, want []string) bool {
+	for _, w := range want {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}

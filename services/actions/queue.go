@@ -1,0 +1,110 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/errs"
+)
+
+// RunInput describes a run to create; the workflow intake and an embedding
+// host build it.
+type RunInput struct {
+	OwnerID, RepoID int64
+	Title           string
+	WorkflowID      string
+	Ref             string
+	CommitSHA       string
+	Event           string
+	EventPayload    string
+	TriggerUserID   int64
+	Jobs            []JobInput
+}
+
+// JobInput is one job of a run.
+type JobInput struct {
+	JobID           string
+	Name            string
+	RunsOn          []string
+	Needs           []string
+	WorkflowPayload []byte
+}
+
+// CreateRun stores a run and its jobs. Jobs without needs wait for a runner
+// at once; the others are blocked until their needs are over.
+func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Run, []*actions_model.RunJob, error) {
+	if err := checkRunInput(in); err != nil {
+		return nil, nil, err
+	}
+	run := &actions_model.Run{
+		OwnerID: in.OwnerID, RepoID: in.RepoID, Title: in.Title, WorkflowID: in.WorkflowID,
+		Ref: in.Ref, CommitSHA: in.CommitSHA, Event: in.Event, EventPayload: in.EventPayload,
+		TriggerUserID: in.TriggerUserID, Status: actions_model.StatusWaiting, Attempt: 1,
+	}
+	var jobs []*actions_model.RunJob
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := actions_model.CreateRun(ctx, run); err != nil {
+			return err
+		}
+		for _, ji := range in.Jobs {
+			j := &actions_model.RunJob{
+				RunID: run.ID, OwnerID: in.OwnerID, RepoID: in.RepoID,
+				Name: ji.Name, JobID: ji.JobID, Attempt: 1,
+				WorkflowPayload: string(ji.WorkflowPayload),
+				Status:          actions_model.StatusWaiting,
+			}
+			j.SetRunsOn(ji.RunsOn)
+			j.SetNeeds(ji.Needs)
+			if len(ji.Needs) > 0 {
+				j.Status = actions_model.StatusBlocked
+			}
+			if err := actions_model.CreateRunJob(ctx, j); err != nil {
+				return err
+			}
+			if j.Status == actions_model.StatusWaiting {
+				if err := queueJob(ctx, j); err != nil {
+					return err
+				}
+			}
+			jobs = append(jobs, j)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return run, jobs, nil
+}
+
+func checkRunInput(in RunInput) error {
+	if in.OwnerID <= 0 || in.RepoID <= 0 {
+		return fmt.Errorf("%w: a run belongs to a repository", errs.InvalidArgument)
+	}
+	if len(in.Jobs) == 0 {
+		return fmt.Errorf("%w: a run needs at least one job", errs.InvalidArgument)
+	}
+	ids := make(map[string]bool, len(in.Jobs))
+	for _, j := range in.Jobs {
+		if strings.TrimSpace(j.JobID) == "" {
+			return fmt.Errorf("%w: a job has no id", errs.InvalidArgument)
+		}
+		if ids[j.JobID] {
+			return fmt.Errorf("%w: job id %q is used twice", errs.InvalidArgument, j.JobID)
+		}
+		ids[j.JobID] = true
+		if len(j.RunsOn) == 0 {
+			return fmt.Errorf("%w: job %q has no runs-on labels", errs.InvalidArgument, j.JobID)
+		}
+	}
+	for _, j := range in.Jobs {
+		for _, n := range j.Needs {
+			if !ids[n] || n == j.JobID {
+				return fmt.Errorf("%w: job %q needs %q, which is not another job of this run", errs.InvalidArgument, j.JobID, n)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+// Package actions is the runner-facing logic of Runnerhub: registration,
+// authentication, task assignment, task and log updates, ephemeral
+// retirement and deregistration. It takes and returns plain Go values and
+// owns its transactions; routers adapt it to the wire.
+package actions
+
+import (
+	"time"
+
+	"code.runnerhub.dev/runnerhub/modules/secret"
+	"code.runnerhub.dev/runnerhub/options"
+)
+
+// Service is the one instance the server wires up; its caches are per process.
+type Service struct {
+	opts    options.Actions
+	rootURL string
+	box     *secret.Box
+	now     func() time.Time
+
+	runners   *runnerCache
+	labelSets *labelSetCache
+}
+
+// New builds the service. box encrypts the registration tokens that must be
+// shown again.
+func New(o *options.Options, box *secret.Box) *Service {
+	return &Service{
+		opts:      o.Actions,
+		rootURL:   o.Server.RootURL,
+		box:       box,
+		now:       time.Now,
+		runners:   newRunnerCache(o.Actions.RunnerAuthCacheTTL),
+		labelSets: &labelSetCache{},
+	}
+}
+
+// SetClock replaces the clock, for tests of time-dependent rules.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -1,0 +1,101 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/errs"
+)
+
+// LogInput is one UpdateLog call: rows to store from row index Index.
+type LogInput struct {
+	TaskID int64
+	Index  int64
+	Rows   []actions_model.LogLine
+	NoMore bool
+}
+
+// appendAttempts bounds retries when two calls for one task race; a runner
+// sends one call at a time, so more than one retry is already unusual.
+const appendAttempts = 3
+
+// UpdateLog appends rows to the runner's own task log and returns how many
+// rows are stored, counting only what is committed. Rows already stored are
+// skipped, so a resend after a lost answer is harmless.
+func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in LogInput) (int64, error) {
+	size, err := s.checkLogInput(in)
+	if err != nil {
+		return 0, err
+	}
+	for range appendAttempts {
+		t, err := ownTask(ctx, r, in.TaskID)
+		if err != nil {
+			return 0, err
+		}
+		stored := t.LogLength
+		if in.Index > stored {
+			return 0, fmt.Errorf("%w: log index %d is past the %d rows stored; resend from %d", errs.InvalidArgument, in.Index, stored, stored)
+		}
+		fresh := in.Rows[stored-in.Index:]
+		if skipped := in.Rows[:stored-in.Index]; len(skipped) > 0 {
+			size -= contentSize(skipped)
+		}
+		if t.LogClosed {
+			if len(fresh) > 0 {
+				return 0, fmt.Errorf("%w: log of task %d is closed", errs.FailedPrecondition, t.ID)
+			}
+			return stored, nil
+		}
+		if len(fresh) == 0 && !in.NoMore {
+			return stored, nil
+		}
+		if t.LogSize+size > s.opts.MaxLogBytesPerTask {
+			return 0, fmt.Errorf("%w: log of task %d would exceed %d bytes", errs.ResourceExhausted, t.ID, s.opts.MaxLogBytesPerTask)
+		}
+		var ok bool
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			ok, err = actions_model.AppendLogChunk(ctx, t.ID, stored, fresh, size, in.NoMore)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			return stored + int64(len(fresh)), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: log of task %d is being written by another call; retry", errs.Unavailable, in.TaskID)
+}
+
+func (s *Service) checkLogInput(in LogInput) (int64, error) {
+	if in.TaskID <= 0 {
+		return 0, fmt.Errorf("%w: task id is required", errs.InvalidArgument)
+	}
+	if in.Index < 0 {
+		return 0, fmt.Errorf("%w: log index %d is negative", errs.InvalidArgument, in.Index)
+	}
+	if len(in.Rows) > s.opts.MaxLogRowsPerRequest {
+		return 0, fmt.Errorf("%w: %d rows in one call, at most %d", errs.ResourceExhausted, len(in.Rows), s.opts.MaxLogRowsPerRequest)
+	}
+	for i, row := range in.Rows {
+		if len(row.Content) > s.opts.MaxLogRowBytes {
+			return 0, fmt.Errorf("%w: row %d is %d bytes, at most %d", errs.ResourceExhausted, in.Index+int64(i), len(row.Content), s.opts.MaxLogRowBytes)
+		}
+	}
+	return contentSize(in.Rows), nil
+}
+
+func contentSize(rows []actions_model.LogLine) int64 {
+	var n int64
+	for _, r := range rows {
+		n += int64(len(r.Content))
+	}
+	return n
+}
+
+// ReadLog returns up to limit rows of a task's log from row index from.
+func (s *Service) ReadLog(ctx context.Context, taskID, from int64, limit int) ([]actions_model.LogLine, error) {
+	return actions_model.ReadLogLines(ctx, taskID, from, limit)
+}

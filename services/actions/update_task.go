@@ -1,0 +1,192 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/errs"
+)
+
+// TaskStateInput is a runner's report on its task.
+type TaskStateInput struct {
+	TaskID    int64
+	Result    actions_model.Status // StatusRunning while the task is not over
+	StartedAt time.Time
+	StoppedAt time.Time
+	Steps     []StepStateInput
+	Outputs   map[string]string
+}
+
+// StepStateInput is a runner's report on one step.
+type StepStateInput struct {
+	Index     int64
+	Result    actions_model.Status
+	StartedAt time.Time
+	StoppedAt time.Time
+	LogIndex  int64
+	LogLength int64
+}
+
+// TaskStateResult is what the runner is told back.
+type TaskStateResult struct {
+	TaskID int64
+	// Result is final once the task is over, also when the server cancelled
+	// it: that tells act_runner to stop.
+	Result      actions_model.Status
+	SentOutputs []string
+}
+
+const (
+	maxOutputKeyLen   = 255
+	maxOutputValueLen = 1 << 20
+	maxSteps          = 1000
+)
+
+// UpdateTask stores a report on the runner's own task. A final result ends
+// the task and its job; a repeated final report changes nothing.
+func (s *Service) UpdateTask(ctx context.Context, r *actions_model.Runner, in TaskStateInput) (*TaskStateResult, error) {
+	if err := checkTaskState(in); err != nil {
+		return nil, err
+	}
+	var retiredUUID string
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		t, err := ownTask(ctx, r, in.TaskID)
+		if err != nil {
+			return err
+		}
+		if t.Status.IsDone() {
+			return nil // a late or repeated report: the stored end stands
+		}
+		for k, v := range in.Outputs {
+			if err := actions_model.AddTaskOutput(ctx, t.ID, k, v); err != nil {
+				return err
+			}
+		}
+		for _, st := range in.Steps {
+			if err := actions_model.SaveTaskStep(ctx, stepRow(t.ID, st)); err != nil {
+				return err
+			}
+		}
+		if !in.StartedAt.IsZero() {
+			if err := actions_model.MarkTaskStarted(ctx, t.ID, in.StartedAt.Unix()); err != nil {
+				return err
+			}
+		}
+		if in.Result == actions_model.StatusRunning {
+			return nil
+		}
+		retiredUUID, err = s.endTask(ctx, t, in.Result)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if retiredUUID != "" {
+		s.runners.drop(retiredUUID)
+	}
+	return s.taskState(ctx, in.TaskID)
+}
+
+func (s *Service) taskState(ctx context.Context, taskID int64) (*TaskStateResult, error) {
+	t, err := actions_model.GetTaskByID(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := actions_model.GetTaskOutputs(ctx, taskID)
+	if err != nil {
+		return nil, err
+	}
+	res := &TaskStateResult{TaskID: taskID, Result: t.Status, SentOutputs: make([]string, 0, len(outs))}
+	for _, o := range outs {
+		res.SentOutputs = append(res.SentOutputs, o.OutputKey)
+	}
+	return res, nil
+}
+
+// endTask ends a running task, its job, and the ephemeral runner that ran it,
+// then moves the run on. It returns the uuid of the runner it retired, if
+// any, so the caller can drop it from the cache after commit.
+func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status actions_model.Status) (string, error) {
+	now := s.now().Unix()
+	ok, err := actions_model.FinishTask(ctx, t.ID, status, now)
+	if err != nil || !ok {
+		return "", err
+	}
+	if _, err := actions_model.SetJobStatus(ctx, t.JobID, []actions_model.Status{actions_model.StatusRunning}, status, now); err != nil {
+		return "", err
+	}
+	if err := s.advanceRun(ctx, t.RunID); err != nil {
+		return "", err
+	}
+	runner, err := actions_model.GetRunnerByID(ctx, t.RunnerID)
+	if errors.Is(err, db.ErrNotExist) {
+		return "", nil // already removed
+	}
+	if err != nil || !runner.Ephemeral {
+		return "", err
+	}
+	if _, err := actions_model.DeleteRunner(ctx, runner.ID, now); err != nil {
+		return "", err
+	}
+	return runner.UUID, nil
+}
+
+// ownTask loads the task and checks it belongs to r.
+func ownTask(ctx context.Context, r *actions_model.Runner, taskID int64) (*actions_model.Task, error) {
+	t, err := actions_model.GetTaskByID(ctx, taskID)
+	if errors.Is(err, db.ErrNotExist) {
+		return nil, fmt.Errorf("%w: task %d", errs.NotFound, taskID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.RunnerID != r.ID {
+		return nil, fmt.Errorf("%w: task %d belongs to another runner", errs.PermissionDenied, taskID)
+	}
+	return t, nil
+}
+
+func checkTaskState(in TaskStateInput) error {
+	if in.TaskID <= 0 {
+		return fmt.Errorf("%w: task id is required", errs.InvalidArgument)
+	}
+	if len(in.Steps) > maxSteps {
+		return fmt.Errorf("%w: %d steps, at most %d", errs.InvalidArgument, len(in.Steps), maxSteps)
+	}
+	for _, st := range in.Steps {
+		if st.Index < 0 || st.LogIndex < 0 || st.LogLength < 0 {
+			return fmt.Errorf("%w: step %d has a negative index or length", errs.InvalidArgument, st.Index)
+		}
+	}
+	for k, v := range in.Outputs {
+		switch {
+		case k == "" || len(k) > maxOutputKeyLen || !utf8.ValidString(k):
+			return fmt.Errorf("%w: output key %.40q must be 1 to %d bytes of UTF-8", errs.InvalidArgument, k, maxOutputKeyLen)
+		case len(v) > maxOutputValueLen:
+			return fmt.Errorf("%w: output %q is larger than %d bytes", errs.InvalidArgument, k, maxOutputValueLen)
+		}
+	}
+	return nil
+}
+
+func stepRow(taskID int64, st StepStateInput) *actions_model.TaskStep {
+	row := &actions_model.TaskStep{
+		TaskID:    taskID,
+		StepIndex: st.Index,
+		Status:    st.Result,
+		LogIndex:  st.LogIndex,
+		LogLength: st.LogLength,
+	}
+	if !st.StartedAt.IsZero() {
+		row.Started = st.StartedAt.Unix()
+	}
+	if !st.StoppedAt.IsZero() {
+		row.Stopped = st.StoppedAt.Unix()
+	}
+	return row
+}

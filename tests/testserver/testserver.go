@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -145,7 +146,7 @@ func (s *Server) QueueJobs(t testing.TB, repo Repo, runsOn ...[]string) []int64 
 	t.Helper()
 	in := actions_service.RunInput{OwnerID: repo.OwnerID, RepoID: repo.RepoID, WorkflowID: "test.yml", Ref: "refs/heads/main", CommitSHA: "0123456789abcdef0123456789abcdef01234567", Event: "push"}
 	for i, labels := range runsOn {
-		id := "job" + itoa(i)
+		id := "job" + strconv.Itoa(i)
 		in.Jobs = append(in.Jobs, actions_service.JobInput{
 			JobID: id, Name: id, RunsOn: labels,
 			WorkflowPayload: []byte("name: test\non: push\njobs:\n  " + id + ":\n    runs-on: " + labels[0] + "\n    steps:\n      - run: echo hi\n"),
@@ -158,12 +159,4 @@ func (s *Server) QueueJobs(t testing.TB, repo Repo, runsOn ...[]string) []int64 
 		ids[i] = j.ID
 	}
 	return ids
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

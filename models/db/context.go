@@ -44,11 +44,23 @@ func InTransaction(ctx context.Context) bool {
 }
 
 // WithTx runs fn in a transaction. When ctx already carries one, fn joins it
-// and the outermost caller commits. fn must not do network or file I/O.
+// and the outermost caller commits. A transaction aborted by a deadlock is
+// run again, so fn must only touch the database and its own variables: no
+// network or file I/O.
 func WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if InTransaction(ctx) {
 		return fn(ctx)
 	}
+	var err error
+	for range txAttempts {
+		if err = runTx(ctx, fn); !isRetryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func runTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	sess := Engine(ctx).NewSession().Context(ctx)
 	defer sess.Close()
 	if err := sess.Begin(); err != nil {

@@ -103,9 +103,7 @@ func DSN(o options.Database) (driver, dsn string, err error) {
 			c.Net, c.Addr = "tcp", o.Host
 		}
 		c.ParseTime = true
-		// READ COMMITTED, as on PostgreSQL: InnoDB's default takes gap locks
-		// that turn concurrent claims into deadlocks.
-		c.Params = map[string]string{"charset": "utf8mb4", "transaction_isolation": "'READ-COMMITTED'"}
+		c.Params = map[string]string{"charset": "utf8mb4"}
 		c.Collation = "utf8mb4_bin"
 		return "mysql", c.FormatDSN(), nil
 	}

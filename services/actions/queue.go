@@ -99,11 +99,46 @@ func checkRunInput(in RunInput) error {
 			return fmt.Errorf("%w: job %q has no runs-on labels", errs.InvalidArgument, j.JobID)
 		}
 	}
+	needs := make(map[string][]string, len(in.Jobs))
 	for _, j := range in.Jobs {
 		for _, n := range j.Needs {
 			if !ids[n] || n == j.JobID {
 				return fmt.Errorf("%w: job %q needs %q, which is not another job of this run", errs.InvalidArgument, j.JobID, n)
 			}
+		}
+		needs[j.JobID] = j.Needs
+	}
+	return checkNoCycle(needs)
+}
+
+// checkNoCycle refuses needs that loop, which would block their jobs forever.
+func checkNoCycle(needs map[string][]string) error {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := make(map[string]int, len(needs))
+	var visit func(id string) error
+	visit = func(id string) error {
+		switch state[id] {
+		case visiting:
+			return fmt.Errorf("%w: the needs of job %q form a cycle", errs.InvalidArgument, id)
+		case done:
+			return nil
+		}
+		state[id] = visiting
+		for _, n := range needs[id] {
+			if err := visit(n); err != nil {
+				return err
+			}
+		}
+		state[id] = done
+		return nil
+	}
+	for id := range needs {
+		if err := visit(id); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -67,12 +67,12 @@ func TestRegister_RefusalSaysWhy(t *testing.T) {
 			return tok
 		}
 		cases := map[string]string{
-			mk(func(rt *actions_model.RunnerToken) { rt.Disabled = true }):                           "disabled",
+			mk(func(rt *actions_model.RunnerToken) { rt.Disabled = true }):                            "disabled",
 			mk(func(rt *actions_model.RunnerToken) { rt.ExpiresUnix = now.Add(-time.Minute).Unix() }): "expired",
 			mk(func(rt *actions_model.RunnerToken) { rt.MaxUses, rt.Uses = 2, 2 }):                    "used up",
 			mk(func(rt *actions_model.RunnerToken) { rt.Deleted = now.Unix() }):                       "deleted",
 			secret.NewToken(): "unknown",
-			"":                 "required",
+			"":                "required",
 		}
 		for tok, why := range cases {
 			err := register(ctx, svc, tok)

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"connectrpc.com/connect"
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
+	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"testing"
 
-	"connectrpc.com/connect"
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
 	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
+	"connectrpc.com/connect"
 	"github.com/stretchr/testify/require"
 	"xorm.io/xorm"
 

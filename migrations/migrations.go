@@ -23,6 +23,9 @@ var steps = []Step{
 	{1, "create users, repositories and the actions tables", v0001CreateTables},
 	{2, "add the ephemeral flag to runners", v0002AddRunnerEphemeral},
 	{3, "add declared capabilities to runners", v0003AddRunnerCapabilities},
+	{4, "add sign-in fields and admins to users, organization owners and repository admins", v0004AddIdentity},
+	{5, "add personal access tokens", v0005AddAccessTokens},
+	{6, "add web sign-in sessions", v0006AddWebSessions},
 }
 
 // schemaVersion records how far a database has been migrated.

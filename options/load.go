@@ -110,6 +110,17 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
 	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
 	r.str("actions", "DEFAULT_ACTIONS_URL", &a.DefaultActionsURL)
+	r.int("actions", "REGISTER_RATE_LIMIT", &a.RegisterRateLimit)
+	r.int("actions", "REGISTER_RATE_BURST", &a.RegisterRateBurst)
+
+	api := &o.API
+	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)
+	r.int("api", "MAX_RESPONSE_ITEMS", &api.MaxResponseItems)
+	r.int("api", "RATE_LIMIT", &api.RateLimit)
+	r.int("api", "RATE_LIMIT_BURST", &api.RateLimitBurst)
+
+	r.duration("session", "SESSION_LIFE_TIME", &o.Session.LifeTime)
+	r.bool("session", "COOKIE_SECURE", &o.Session.CookieSecure)
 	return r.err
 }
 

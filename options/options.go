@@ -18,6 +18,8 @@ type Options struct {
 	Database Database
 	Security Security
 	Actions  Actions
+	API      API
+	Session  Session
 }
 
 // Server is the [server] section.
@@ -70,9 +72,30 @@ type Actions struct {
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
 	JobTimeout time.Duration // JOB_TIMEOUT
+	// RegisterRateLimit is how many Register calls one source address may make
+	// per minute (0: unlimited), so a leaked endpoint cannot be used to guess
+	// tokens; RegisterRateBurst of them may come at once.
+	RegisterRateLimit int // REGISTER_RATE_LIMIT
+	RegisterRateBurst int // REGISTER_RATE_BURST
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
+}
+
+// API is the [api] section: the management REST API.
+type API struct {
+	DefaultPagingNum int // DEFAULT_PAGING_NUM: page size when a request names none
+	MaxResponseItems int // MAX_RESPONSE_ITEMS: the largest page size a request may ask for
+	// RateLimit is how many requests one user (or, before sign-in, one source
+	// address) may make per minute (0: unlimited); RateLimitBurst may come at once.
+	RateLimit      int // RATE_LIMIT
+	RateLimitBurst int // RATE_LIMIT_BURST
+}
+
+// Session is the [session] section: web sign-in.
+type Session struct {
+	LifeTime     time.Duration // SESSION_LIFE_TIME
+	CookieSecure bool          // COOKIE_SECURE: send the cookies over HTTPS only
 }
 
 // Default returns the configuration used when nothing is set.
@@ -101,7 +124,16 @@ func Default() *Options {
 			MaxLabels:            64,
 			JobTimeout:           3 * time.Hour,
 			DefaultActionsURL:    "https://github.com",
+			RegisterRateLimit:    60,
+			RegisterRateBurst:    20,
 		},
+		API: API{
+			DefaultPagingNum: 30,
+			MaxResponseItems: 50,
+			RateLimit:        600,
+			RateLimitBurst:   100,
+		},
+		Session: Session{LifeTime: 24 * time.Hour},
 	}
 }
 
@@ -131,6 +163,15 @@ func (o *Options) Validate() error {
 	}
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
+	}
+	if o.Actions.RegisterRateLimit < 0 || o.Actions.RegisterRateBurst < 0 || o.API.RateLimit < 0 || o.API.RateLimitBurst < 0 {
+		errs = append(errs, errors.New("rate limits must not be negative"))
+	}
+	if o.API.DefaultPagingNum <= 0 || o.API.MaxResponseItems < o.API.DefaultPagingNum {
+		errs = append(errs, errors.New("[api] DEFAULT_PAGING_NUM must be positive and at most MAX_RESPONSE_ITEMS"))
+	}
+	if o.Session.LifeTime <= 0 {
+		errs = append(errs, errors.New("[session] SESSION_LIFE_TIME must be positive"))
 	}
 	return errors.Join(errs...)
 }

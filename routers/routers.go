@@ -12,9 +12,11 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
+	v1 "code.runnerhub.dev/runnerhub/routers/api/v1"
 	"code.runnerhub.dev/runnerhub/routers/rpc"
 	"code.runnerhub.dev/runnerhub/routers/web"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/templates"
 )
 
@@ -22,6 +24,9 @@ import (
 type App struct {
 	Handler http.Handler
 	Actions *actions_service.Service
+	// Identity is who signs in and what they manage; standalone accounts here.
+	Identity identity.Provider
+	Accounts *identity.Standalone
 }
 
 // New wires the services and routes over a migrated database. o.Security.SecretKey
@@ -43,9 +48,11 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	}
 	mux := http.NewServeMux()
 	mux.Handle(rpc.Prefix+"/", rpc.NewHandler(svc, o.Server.MaxRequestBytes))
+	accounts := identity.NewStandalone()
+	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc})
 	mux.Handle("/", web.NewHome(tmpl, o))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Handler: withEngine(x, mux), Actions: svc}, nil
+	return &App{Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

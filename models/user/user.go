@@ -17,6 +17,10 @@ type User struct {
 	Name      string `xorm:"VARCHAR(255) NOT NULL"`
 	IsOrg     bool   `xorm:"NOT NULL DEFAULT false"`
 	Created   int64  `xorm:"created"`
+
+	Email      string `xorm:"VARCHAR(255)"`
+	PasswdHash string `xorm:"VARCHAR(255)"` // modules/secret.HashPassword; empty: cannot sign in with a password
+	IsAdmin    bool   `xorm:"NOT NULL DEFAULT false"`
 }
 
 func (User) TableName() string { return "user" }

@@ -1,0 +1,62 @@
+package ratelimit
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestLimiter_BurstThenRefill(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(60, 3) // one a second, three at once
+	l.SetClock(func() time.Time { return now })
+	for i := 0; i < 3; i++ {
+		ok, _ := l.Allow("alice")
+		assert.True(t, ok, "call %d is within the burst", i)
+	}
+	ok, wait := l.Allow("alice")
+	assert.False(t, ok)
+	assert.Equal(t, time.Second, wait)
+
+	ok, _ = l.Allow("bob")
+	assert.True(t, ok, "each key has its own bucket")
+
+	now = now.Add(time.Second)
+	ok, _ = l.Allow("alice")
+	assert.True(t, ok, "a token came back after a second")
+	ok, _ = l.Allow("alice")
+	assert.False(t, ok)
+}
+
+func TestLimiter_RetryAfterReflectsRate(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(6, 1) // one every ten seconds
+	l.SetClock(func() time.Time { return now })
+	ok, _ := l.Allow("k")
+	assert.True(t, ok)
+	ok, wait := l.Allow("k")
+	assert.False(t, ok)
+	assert.Equal(t, 10*time.Second, wait)
+}
+
+func TestLimiter_SweepForgetsIdleKeys(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(60, 5)
+	l.SetClock(func() time.Time { return now })
+	l.Allow("a")
+	l.Allow("b")
+	assert.Equal(t, 2, l.Len())
+	now = now.Add(2 * time.Minute)
+	l.Allow("c")
+	assert.Equal(t, 1, l.Len(), "idle, refilled buckets are dropped")
+}
+
+func TestLimiter_ZeroRateMeansNoLimit(t *testing.T) {
+	l := New(0, 0)
+	assert.Nil(t, l)
+	for i := 0; i < 1000; i++ {
+		ok, _ := l.Allow("k")
+		assert.True(t, ok)
+	}
+}

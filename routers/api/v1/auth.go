@@ -1,0 +1,82 @@
+package v1
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/services/identity"
+)
+
+type callerKey struct{}
+
+func withCaller(ctx context.Context, u *identity.User) context.Context {
+	return context.WithValue(ctx, callerKey{}, u)
+}
+
+// Caller returns the authenticated user of the request; nil only on routes
+// registered with HandlePublic.
+func Caller(r *http.Request) *identity.User {
+	u, _ := r.Context().Value(callerKey{}).(*identity.User)
+	return u
+}
+
+var (
+	errSignInRequired = fmt.Errorf("%w: sign in with \"Authorization: token <access token>\" or HTTP basic auth", errs.Unauthenticated)
+	errNoSuchRoute    = fmt.Errorf("%w: no such API route", errs.NotFound)
+)
+
+// authenticate resolves the credentials as Gitea does: "Authorization: token
+// <pat>" (or "Bearer <pat>"), or HTTP basic auth with a password or with an
+// access token as the password. No credentials is not an error: the caller
+// is anonymous. Wrong credentials are.
+func (a *API) authenticate(r *http.Request) (*identity.User, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	scheme, value, _ := strings.Cut(h, " ")
+	value = strings.TrimSpace(value)
+	switch strings.ToLower(scheme) {
+	case "token", "bearer":
+		if value == "" {
+			return nil, fmt.Errorf("%w: empty access token", errs.Unauthenticated)
+		}
+		return a.Identity.UserByAccessToken(r.Context(), value)
+	case "basic":
+		name, password, ok := r.BasicAuth()
+		if !ok {
+			return nil, fmt.Errorf("%w: malformed basic auth", errs.Unauthenticated)
+		}
+		// A token as the password is cheap to check; try it before the
+		// deliberately slow password hash.
+		if u, err := a.Identity.UserByAccessToken(r.Context(), password); err == nil {
+			if !strings.EqualFold(u.Name, name) {
+				return nil, fmt.Errorf("%w: access token does not belong to %s", errs.Unauthenticated, name)
+			}
+			return u, nil
+		} else if !errors.Is(err, errs.Unauthenticated) {
+			return nil, err
+		}
+		return a.Identity.UserByPassword(r.Context(), name, password)
+	}
+	return nil, fmt.Errorf("%w: unsupported authorization scheme %q", errs.Unauthenticated, scheme)
+}
+
+// remoteIP is the address of the connection. Runnerhub does not trust
+// forwarding headers: behind a proxy, all callers share the proxy's bucket
+// until they sign in.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,136 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	auth_model "code.runnerhub.dev/runnerhub/models/auth"
+	"code.runnerhub.dev/runnerhub/models/db"
+	org_model "code.runnerhub.dev/runnerhub/models/organization"
+	repo_model "code.runnerhub.dev/runnerhub/models/repo"
+	user_model "code.runnerhub.dev/runnerhub/models/user"
+	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/secret"
+)
+
+// CreateUserInput describes a new user.
+type CreateUserInput struct {
+	Name     string
+	Email    string
+	Password string
+	IsAdmin  bool
+}
+
+// minPasswordLen is the shortest password accepted.
+const minPasswordLen = 8
+
+// CreateUser adds a user who can sign in with the password.
+func (Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
+	if err := checkName("user", in.Name); err != nil {
+		return nil, err
+	}
+	if len(in.Password) < minPasswordLen {
+		return nil, fmt.Errorf("%w: password must be at least %d characters", errs.InvalidArgument, minPasswordLen)
+	}
+	if in.Email != "" && (!strings.Contains(in.Email, "@") || len(in.Email) > 255) {
+		return nil, fmt.Errorf("%w: email %q is not an address", errs.InvalidArgument, in.Email)
+	}
+	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: secret.HashPassword(in.Password), IsAdmin: in.IsAdmin}
+	if err := user_model.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return toUser(u), nil
+}
+
+// CreateOrg adds an organization owned by creator.
+func (Standalone) CreateOrg(ctx context.Context, creator *User, name string) (*Owner, error) {
+	if err := checkName("organization", name); err != nil {
+		return nil, err
+	}
+	org := &user_model.User{Name: name, IsOrg: true}
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		if err := user_model.CreateUser(ctx, org); err != nil {
+			return err
+		}
+		return org_model.AddOrgOwner(ctx, org.ID, creator.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return toOwner(org), nil
+}
+
+// CreateRepo adds a repository under owner, which doer must manage.
+func (s Standalone) CreateRepo(ctx context.Context, doer *User, owner *Owner, name string) (*Repo, error) {
+	if err := checkName("repository", name); err != nil {
+		return nil, err
+	}
+	if err := CheckManage(ctx, s, doer, OwnerScope(owner)); err != nil {
+		return nil, fmt.Errorf("%w (creating a repository needs that)", err)
+	}
+	r := &repo_model.Repository{OwnerID: owner.ID, Name: name}
+	if err := repo_model.CreateRepository(ctx, r); err != nil {
+		return nil, err
+	}
+	return &Repo{ID: r.ID, Name: r.Name, Owner: owner}, nil
+}
+
+// AddOrgOwner makes the named user an owner of org, which doer must manage.
+func (s Standalone) AddOrgOwner(ctx context.Context, doer *User, org *Owner, userName string) (*User, error) {
+	if !org.IsOrg {
+		return nil, fmt.Errorf("%w: %s is a user, not an organization", errs.InvalidArgument, org.Name)
+	}
+	if err := CheckManage(ctx, s, doer, OwnerScope(org)); err != nil {
+		return nil, err
+	}
+	u, err := s.getPerson(ctx, userName)
+	if err != nil {
+		return nil, err
+	}
+	return u, org_model.AddOrgOwner(ctx, org.ID, u.ID)
+}
+
+// AddRepoAdmin makes the named user an administrator of repo, which doer must manage.
+func (s Standalone) AddRepoAdmin(ctx context.Context, doer *User, repo *Repo, userName string) (*User, error) {
+	if err := CheckManage(ctx, s, doer, RepoScope(repo)); err != nil {
+		return nil, err
+	}
+	u, err := s.getPerson(ctx, userName)
+	if err != nil {
+		return nil, err
+	}
+	return u, repo_model.AddRepoAdmin(ctx, repo.ID, u.ID)
+}
+
+// getPerson finds a user who is not an organization.
+func (Standalone) getPerson(ctx context.Context, name string) (*User, error) {
+	u, err := user_model.GetUserByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsOrg {
+		return nil, fmt.Errorf("%w: %s is an organization, not a user", errs.InvalidArgument, name)
+	}
+	return toUser(u), nil
+}
+
+// GetUserByName finds a user who is not an organization, for the CLI.
+func (s Standalone) GetUserByName(ctx context.Context, name string) (*User, error) {
+	return s.getPerson(ctx, name)
+}
+
+// CreateAccessToken makes a personal access token for the user and returns
+// it; only its hash is kept, so this is the one time it is seen.
+func (Standalone) CreateAccessToken(ctx context.Context, userID int64, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 255 {
+		return "", fmt.Errorf("%w: token name must be 1 to 255 characters", errs.InvalidArgument)
+	}
+	token := secret.NewToken()
+	t := &auth_model.AccessToken{UID: userID, Name: name, TokenHash: secret.Hash(token), TokenLastEight: token[len(token)-8:]}
+	if err := auth_model.CreateAccessToken(ctx, t); err != nil {
+		return "", err
+	}
+	return token, nil
+}

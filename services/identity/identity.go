@@ -1,0 +1,59 @@
+// Package identity answers who a caller is and what they may manage. The
+// rest of Runnerhub sees users, owners and repositories only through
+// Provider, so a host that embeds Runnerhub supplies its own accounts by
+// implementing it; Standalone is the implementation on Runnerhub's own tables.
+package identity
+
+import "context"
+
+// User is a person who signs in or calls the API.
+type User struct {
+	ID      int64
+	Name    string
+	IsAdmin bool // an instance administrator manages everything
+}
+
+// Owner owns repositories and runners: a user or an organization.
+type Owner struct {
+	ID    int64
+	Name  string
+	IsOrg bool
+}
+
+// Repo is a repository and its owner.
+type Repo struct {
+	ID    int64
+	Name  string
+	Owner *Owner
+}
+
+// FullName is "owner/name".
+func (r *Repo) FullName() string { return r.Owner.Name + "/" + r.Name }
+
+// Provider is everything Runnerhub needs to know about accounts. Lookups of
+// something that does not exist fail with errs.NotFound; credentials that do
+// not match fail with errs.Unauthenticated.
+type Provider interface {
+	// UserByAccessToken resolves a personal access token.
+	UserByAccessToken(ctx context.Context, token string) (*User, error)
+	// UserByPassword checks a user's name (or email) and password.
+	UserByPassword(ctx context.Context, login, password string) (*User, error)
+	GetUserByID(ctx context.Context, id int64) (*User, error)
+
+	GetOwnerByName(ctx context.Context, name string) (*Owner, error)
+	GetOwnerByID(ctx context.Context, id int64) (*Owner, error)
+	GetRepoByName(ctx context.Context, owner *Owner, name string) (*Repo, error)
+	GetRepoByID(ctx context.Context, id int64) (*Repo, error)
+
+	// IsOrgOwner reports whether the user owns the organization.
+	IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, error)
+	// IsRepoAdmin reports whether the user was made an administrator of the
+	// repository (owning it, or owning its organization, counts separately).
+	IsRepoAdmin(ctx context.Context, repoID, userID int64) (bool, error)
+
+	// OrgsOwnedBy and ReposAdministeredBy list what a user was given, for
+	// the pages that show a user what they manage.
+	OrgsOwnedBy(ctx context.Context, userID int64) ([]*Owner, error)
+	ReposAdministeredBy(ctx context.Context, userID int64) ([]*Repo, error)
+	ReposOf(ctx context.Context, ownerID int64) ([]*Repo, error)
+}

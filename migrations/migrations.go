@@ -26,6 +26,7 @@ var steps = []Step{
 	{4, "add sign-in fields and admins to users, organization owners and repository admins", v0004AddIdentity},
 	{5, "add personal access tokens", v0005AddAccessTokens},
 	{6, "add web sign-in sessions", v0006AddWebSessions},
+	{12, "record when a run job became waiting", v0012AddRunJobQueued},
 }
 
 // schemaVersion records how far a database has been migrated.

@@ -112,6 +112,11 @@ func fill(cfg *ini.File, o *Options) error {
 	r.str("actions", "DEFAULT_ACTIONS_URL", &a.DefaultActionsURL)
 	r.int("actions", "REGISTER_RATE_LIMIT", &a.RegisterRateLimit)
 	r.int("actions", "REGISTER_RATE_BURST", &a.RegisterRateBurst)
+	r.duration("actions", "MAINTENANCE_INTERVAL", &a.MaintenanceInterval)
+	r.duration("actions", "TASK_STALE_AFTER", &a.TaskStaleAfter)
+	r.duration("actions", "EPHEMERAL_IDLE_AFTER", &a.EphemeralIdleAfter)
+	r.duration("actions", "REMOVE_OFFLINE_RUNNERS_AFTER", &a.RemoveOfflineRunnersAfter)
+	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
 
 	api := &o.API
 	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)
@@ -121,6 +126,9 @@ func fill(cfg *ini.File, o *Options) error {
 
 	r.duration("session", "SESSION_LIFE_TIME", &o.Session.LifeTime)
 	r.bool("session", "COOKIE_SECURE", &o.Session.CookieSecure)
+
+	r.bool("metrics", "ENABLED", &o.Metrics.Enabled)
+	r.str("metrics", "TOKEN", &o.Metrics.Token)
 	return r.err
 }
 

@@ -20,6 +20,7 @@ type Options struct {
 	Actions  Actions
 	API      API
 	Session  Session
+	Metrics  Metrics
 }
 
 // Server is the [server] section.
@@ -77,6 +78,20 @@ type Actions struct {
 	// tokens; RegisterRateBurst of them may come at once.
 	RegisterRateLimit int // REGISTER_RATE_LIMIT
 	RegisterRateBurst int // REGISTER_RATE_BURST
+	// Maintenance: how often each process looks for what to clean up (0:
+	// never), and the ages that decide it; an age of 0 turns its rule off.
+	MaintenanceInterval time.Duration // MAINTENANCE_INTERVAL
+	// TaskStaleAfter: a running task whose runner has not been in touch for
+	// this long is ended as failed, or queued again once when no step had started.
+	TaskStaleAfter time.Duration // TASK_STALE_AFTER
+	// EphemeralIdleAfter: an ephemeral runner that registered this long ago
+	// and never took a job is removed.
+	EphemeralIdleAfter time.Duration // EPHEMERAL_IDLE_AFTER
+	// RemoveOfflineRunnersAfter: a non-ephemeral runner offline this long is
+	// removed. Off by default: a removed runner must be registered again.
+	RemoveOfflineRunnersAfter time.Duration // REMOVE_OFFLINE_RUNNERS_AFTER
+	// WaitingJobMaxAge: a job waiting this long for a runner is cancelled.
+	WaitingJobMaxAge time.Duration // WAITING_JOB_MAX_AGE
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -96,6 +111,12 @@ type API struct {
 type Session struct {
 	LifeTime     time.Duration // SESSION_LIFE_TIME
 	CookieSecure bool          // COOKIE_SECURE: send the cookies over HTTPS only
+}
+
+// Metrics is the [metrics] section: the Prometheus endpoint /metrics.
+type Metrics struct {
+	Enabled bool   // ENABLED
+	Token   string // TOKEN: when set, scrapes must send "Authorization: Bearer <TOKEN>"
 }
 
 // Default returns the configuration used when nothing is set.
@@ -126,6 +147,10 @@ func Default() *Options {
 			DefaultActionsURL:    "https://github.com",
 			RegisterRateLimit:    60,
 			RegisterRateBurst:    20,
+			MaintenanceInterval:  time.Minute,
+			TaskStaleAfter:       10 * time.Minute,
+			EphemeralIdleAfter:   24 * time.Hour,
+			WaitingJobMaxAge:     24 * time.Hour,
 		},
 		API: API{
 			DefaultPagingNum: 30,
@@ -134,6 +159,7 @@ func Default() *Options {
 			RateLimitBurst:   100,
 		},
 		Session: Session{LifeTime: 24 * time.Hour},
+		Metrics: Metrics{Enabled: true},
 	}
 }
 
@@ -170,11 +196,21 @@ func (o *Options) Validate() error {
 	if o.API.DefaultPagingNum <= 0 || o.API.MaxResponseItems < o.API.DefaultPagingNum {
 		errs = append(errs, errors.New("[api] DEFAULT_PAGING_NUM must be positive and at most MAX_RESPONSE_ITEMS"))
 	}
+	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 {
+		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
+	}
+	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
+		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))
+	}
 	if o.Session.LifeTime <= 0 {
 		errs = append(errs, errors.New("[session] SESSION_LIFE_TIME must be positive"))
 	}
 	return errors.Join(errs...)
 }
+
+// minTaskStaleAfter leaves room for a runner's reports, which refresh its
+// last contact at most every 10 seconds.
+const minTaskStaleAfter = 30 * time.Second
 
 // ListenAddr is the address the HTTP server binds.
 func (s Server) ListenAddr() string {

@@ -10,6 +10,7 @@ import (
 	"xorm.io/xorm"
 
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/metrics"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
 	v1 "code.runnerhub.dev/runnerhub/routers/api/v1"
@@ -27,6 +28,9 @@ type App struct {
 	// Identity is who signs in and what they manage; standalone accounts here.
 	Identity identity.Provider
 	Accounts *identity.Standalone
+	// Metrics is what /metrics serves; the webhook delivery workers count
+	// their outcomes in Metrics.WebhookDeliveries.
+	Metrics *metrics.Metrics
 }
 
 // New wires the services and routes over a migrated database. o.Security.SecretKey
@@ -42,6 +46,10 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 			return nil, fmt.Errorf("seed registration token: %w", err)
 		}
 	}
+	m, err := newMetrics(ctx, x, svc)
+	if err != nil {
+		return nil, err
+	}
 	tmpl, err := templates.Parse()
 	if err != nil {
 		return nil, err
@@ -51,8 +59,11 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	accounts := identity.NewStandalone()
 	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc})
 	mux.Handle("/", web.NewHome(tmpl, o))
+	if o.Metrics.Enabled {
+		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
+	return &App{Metrics: m, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

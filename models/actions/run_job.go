@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"code.runnerhub.dev/runnerhub/models/db"
 )
@@ -29,6 +30,7 @@ type RunJob struct {
 	Version         int64  `xorm:"NOT NULL DEFAULT 0"`
 	Started         int64  `xorm:"NOT NULL DEFAULT 0"`
 	Stopped         int64  `xorm:"NOT NULL DEFAULT 0"`
+	Queued          int64  `xorm:"NOT NULL DEFAULT 0"` // when it last became waiting: its wait for a runner starts there
 	Created         int64  `xorm:"created"`
 	Updated         int64  `xorm:"updated"`
 }
@@ -87,6 +89,9 @@ func decodeStrings(s string) []string {
 
 // CreateRunJob stores j.
 func CreateRunJob(ctx context.Context, j *RunJob) error {
+	if j.Status == StatusWaiting && j.Queued == 0 {
+		j.Queued = time.Now().Unix()
+	}
 	_, err := db.GetEngine(ctx).Insert(j)
 	return db.Wrap(err)
 }
@@ -160,6 +165,10 @@ func SetJobStatus(ctx context.Context, jobID int64, from []Status, status Status
 	if status.IsDone() {
 		upd.Stopped = now
 		cols = append(cols, "stopped")
+	}
+	if status == StatusWaiting {
+		upd.Queued = now
+		cols = append(cols, "queued")
 	}
 	n, err := sess.Cols(cols...).Incr("version").NoAutoTime().Update(upd)
 	return n == 1, db.Wrap(err)

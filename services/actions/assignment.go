@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
@@ -35,6 +36,9 @@ func (s *Service) assignment(ctx context.Context, t *actions_model.Task) (*Assig
 	job, err := actions_model.GetRunJobByID(ctx, t.JobID)
 	if err != nil {
 		return nil, err
+	}
+	if job.Queued > 0 { // the claim has committed; the job waited from queued to the task's start
+		s.recordJobClaimed(time.Duration(t.Started-job.Queued) * time.Second)
 	}
 	run, err := actions_model.GetRunByID(ctx, t.RunID)
 	if err != nil {

@@ -20,6 +20,7 @@ type Service struct {
 
 	runners   *runnerCache
 	labelSets *labelSetCache
+	recorder  Recorder // hears claims and maintenance actions after commit, for metrics; may be nil
 }
 
 // New builds the service. box encrypts the registration tokens that must be

@@ -26,6 +26,9 @@ var steps = []Step{
 	{4, "add sign-in fields and admins to users, organization owners and repository admins", v0004AddIdentity},
 	{5, "add personal access tokens", v0005AddAccessTokens},
 	{6, "add web sign-in sessions", v0006AddWebSessions},
+	{7, "add the if condition to run jobs", v0007AddRunJobIfCondition},
+	{8, "create the webhook table", v0008CreateWebhook},
+	{9, "create the hook_task delivery outbox", v0009CreateHookTask},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued},
 }
 

@@ -129,6 +129,16 @@ func fill(cfg *ini.File, o *Options) error {
 
 	r.bool("metrics", "ENABLED", &o.Metrics.Enabled)
 	r.str("metrics", "TOKEN", &o.Metrics.Token)
+
+	w := &o.Webhook
+	r.str("webhook", "ALLOWED_HOST_LIST", &w.AllowedHostList)
+	r.int("webhook", "DELIVER_TIMEOUT", &w.DeliverTimeout)
+	r.bool("webhook", "SKIP_TLS_VERIFY", &w.SkipTLSVerify)
+	r.int("webhook", "DELIVERY_WORKERS", &w.DeliveryWorkers)
+	r.int("webhook", "MAX_ATTEMPTS", &w.MaxAttempts)
+	r.duration("webhook", "RETRY_BACKOFF", &w.RetryBackoff)
+	r.duration("webhook", "MAX_RETRY_BACKOFF", &w.MaxRetryBackoff)
+	r.duration("webhook", "POLL_INTERVAL", &w.PollInterval)
 	return r.err
 }
 

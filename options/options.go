@@ -21,6 +21,7 @@ type Options struct {
 	API      API
 	Session  Session
 	Metrics  Metrics
+	Webhook  Webhook
 }
 
 // Server is the [server] section.
@@ -113,6 +114,27 @@ type Session struct {
 	CookieSecure bool          // COOKIE_SECURE: send the cookies over HTTPS only
 }
 
+// Webhook is the [webhook] section: delivery of workflow_job events.
+type Webhook struct {
+	// AllowedHostList says where deliveries may go, as in Gitea: a comma
+	// list of "external" (public addresses), "private", "loopback", "*",
+	// host name globs and CIDRs.
+	AllowedHostList string // ALLOWED_HOST_LIST
+	DeliverTimeout  int    // DELIVER_TIMEOUT: seconds one attempt may take, as in Gitea
+	SkipTLSVerify   bool   // SKIP_TLS_VERIFY
+	// DeliveryWorkers is how many deliveries this process makes at once; 0
+	// leaves delivery to the other processes sharing the database.
+	DeliveryWorkers int // DELIVERY_WORKERS
+	MaxAttempts     int // MAX_ATTEMPTS: tries per event before it is given up
+	// RetryBackoff is the wait before the second attempt; it doubles after
+	// each failure up to MaxRetryBackoff.
+	RetryBackoff    time.Duration // RETRY_BACKOFF
+	MaxRetryBackoff time.Duration // MAX_RETRY_BACKOFF
+	// PollInterval is how often workers look for deliveries that other
+	// processes wrote or that are due for a retry.
+	PollInterval time.Duration // POLL_INTERVAL
+}
+
 // Metrics is the [metrics] section: the Prometheus endpoint /metrics.
 type Metrics struct {
 	Enabled bool   // ENABLED
@@ -160,6 +182,15 @@ func Default() *Options {
 		},
 		Session: Session{LifeTime: 24 * time.Hour},
 		Metrics: Metrics{Enabled: true},
+		Webhook: Webhook{
+			AllowedHostList: "external",
+			DeliverTimeout:  5,
+			DeliveryWorkers: 4,
+			MaxAttempts:     8,
+			RetryBackoff:    10 * time.Second,
+			MaxRetryBackoff: 10 * time.Minute,
+			PollInterval:    2 * time.Second,
+		},
 	}
 }
 
@@ -204,6 +235,10 @@ func (o *Options) Validate() error {
 	}
 	if o.Session.LifeTime <= 0 {
 		errs = append(errs, errors.New("[session] SESSION_LIFE_TIME must be positive"))
+	}
+	if w := o.Webhook; w.DeliverTimeout <= 0 || w.DeliveryWorkers < 0 || w.MaxAttempts <= 0 ||
+		w.RetryBackoff <= 0 || w.MaxRetryBackoff < w.RetryBackoff || w.PollInterval <= 0 {
+		errs = append(errs, errors.New("[webhook] DELIVER_TIMEOUT, MAX_ATTEMPTS, RETRY_BACKOFF and POLL_INTERVAL must be positive, DELIVERY_WORKERS not negative, MAX_RETRY_BACKOFF at least RETRY_BACKOFF"))
 	}
 	return errors.Join(errs...)
 }

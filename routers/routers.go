@@ -11,6 +11,7 @@ import (
 
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/metrics"
+	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
 	v1 "code.runnerhub.dev/runnerhub/routers/api/v1"
@@ -55,10 +56,11 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(rpc.Prefix+"/", rpc.NewHandler(svc, o.Server.MaxRequestBytes))
+	registerLimit := ratelimit.New(o.Actions.RegisterRateLimit, o.Actions.RegisterRateBurst)
+	mux.Handle(rpc.Prefix+"/", rpc.NewHandler(svc, o.Server.MaxRequestBytes, rpc.RegisterRateLimit(registerLimit)))
 	accounts := identity.NewStandalone()
 	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc})
-	mux.Handle("/", web.NewHome(tmpl, o))
+	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, SecretKey: o.Security.SecretKey}))
 	if o.Metrics.Enabled {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}

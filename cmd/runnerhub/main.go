@@ -16,6 +16,12 @@ Usage:
   runnerhub serve [--config app.ini]
   runnerhub actions generate-runner-token [--config app.ini] [--scope owner[/repo]]
   runnerhub migrate [--config app.ini]
+  runnerhub admin user create --username U --password P [--email E] [--admin]
+  runnerhub admin user generate-access-token --username U [--token-name N]
+  runnerhub admin org create --name O --owner U
+  runnerhub admin org add-owner --org O --username U
+  runnerhub admin repo create --owner O --name R
+  runnerhub admin repo add-admin --repo O/R --username U
 
 Settings come from app.ini (Gitea's keys) and RUNNERHUB__SECTION__KEY
 environment variables; with neither, serve runs on 127.0.0.1:3000 with
@@ -41,6 +47,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return serve(ctx, args[1:], out)
 	case "migrate":
 		return migrate(ctx, args[1:], out)
+	case "admin":
+		return admin(ctx, args[1:], out)
 	case "actions":
 		if len(args) > 1 && args[1] == "generate-runner-token" {
 			return generateRunnerToken(ctx, args[2:], out)

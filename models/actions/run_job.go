@@ -24,6 +24,7 @@ type RunJob struct {
 	WorkflowPayload string `xorm:"LONGTEXT"` // the single-job workflow the runner executes
 	Needs           string `xorm:"TEXT"`     // JSON array of JobIDs
 	RunsOn          string `xorm:"TEXT"`     // JSON array of label names
+	IfCondition     string `xorm:"TEXT"`     // the job's `if:`; decides whether it runs after a need did not succeed
 	LabelKey        string `xorm:"VARCHAR(64) NOT NULL"`
 	Status          Status `xorm:"NOT NULL"`
 	TaskID          int64  `xorm:"NOT NULL DEFAULT 0"`

@@ -104,13 +104,17 @@ func GetRunnerByID(ctx context.Context, id int64) (*Runner, error) {
 type FindRunnerOptions struct {
 	OwnerID        int64
 	RepoID         int64
+	AnyScope       bool // every live runner, whatever OwnerID and RepoID say: the admin's view
 	Page, PageSize int
 }
 
 // FindRunners returns live runners of exactly the given scope, newest first,
 // and how many there are in all.
 func FindRunners(ctx context.Context, opts FindRunnerOptions) ([]*Runner, int64, error) {
-	sess := db.GetEngine(ctx).Where("deleted = 0 AND owner_id = ? AND repo_id = ?", opts.OwnerID, opts.RepoID)
+	sess := db.GetEngine(ctx).Where("deleted = 0")
+	if !opts.AnyScope {
+		sess = sess.And("owner_id = ? AND repo_id = ?", opts.OwnerID, opts.RepoID)
+	}
 	if opts.PageSize > 0 {
 		page := max(opts.Page, 1)
 		sess = sess.Limit(opts.PageSize, (page-1)*opts.PageSize)

@@ -51,11 +51,12 @@ func GetRunnerTokenByHash(ctx context.Context, hash string) (*RunnerToken, error
 	return t, nil
 }
 
-// GetDefaultRunnerToken returns the scope's live default token.
+// GetDefaultRunnerToken returns the scope's live, enabled default token; a
+// disabled one no longer counts, so asking again makes a new one, as in Gitea.
 func GetDefaultRunnerToken(ctx context.Context, ownerID, repoID int64) (*RunnerToken, error) {
 	t := &RunnerToken{}
 	has, err := db.GetEngine(ctx).
-		Where("owner_id = ? AND repo_id = ? AND is_default = ? AND deleted = 0", ownerID, repoID, true).
+		Where("owner_id = ? AND repo_id = ? AND is_default = ? AND disabled = ? AND deleted = 0", ownerID, repoID, true, false).
 		Desc("id").Get(t)
 	if err != nil {
 		return nil, db.Wrap(err)

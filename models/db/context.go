@@ -66,9 +66,31 @@ func runTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := sess.Begin(); err != nil {
 		return wrapConnErr(err)
 	}
-	if err := fn(context.WithValue(ctx, sessionKey{}, sess)); err != nil {
+	var after []func()
+	txCtx := context.WithValue(context.WithValue(ctx, sessionKey{}, sess), afterCommitKey{}, &after)
+	if err := fn(txCtx); err != nil {
 		_ = sess.Rollback() // the error from fn is the one worth reporting
 		return err
 	}
-	return wrapConnErr(sess.Commit())
+	if err := wrapConnErr(sess.Commit()); err != nil {
+		return err
+	}
+	for _, f := range after {
+		f()
+	}
+	return nil
+}
+
+type afterCommitKey struct{}
+
+// AfterCommit runs fn once the transaction carried by ctx has committed, or
+// at once when ctx carries none; a rolled-back attempt drops it. It is for
+// in-process side effects, such as waking a worker that must find the rows
+// the transaction wrote.
+func AfterCommit(ctx context.Context, fn func()) {
+	if after, ok := ctx.Value(afterCommitKey{}).(*[]func()); ok {
+		*after = append(*after, fn)
+		return
+	}
+	fn()
 }

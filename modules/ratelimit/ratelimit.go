@@ -91,3 +91,17 @@ func (l *Limiter) Len() int {
 	defer l.mu.Unlock()
 	return len(l.buckets)
 }
+
+// Return gives back a token taken by Allow, for callers that count only
+// some outcomes (failed attempts) but must take the token before they know
+// the outcome, so that concurrent attempts cannot slip past the limit.
+func (l *Limiter) Return(key string) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = math.Min(l.burst, b.tokens+1)
+	}
+}

@@ -60,3 +60,25 @@ func TestLimiter_ZeroRateMeansNoLimit(t *testing.T) {
 		assert.True(t, ok)
 	}
 }
+
+func TestLimiter_ReturnRefundsATakenToken(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(1, 2)
+	l.SetClock(func() time.Time { return now })
+	for i := 0; i < 10; i++ {
+		ok, _ := l.Allow("k")
+		assert.True(t, ok, "attempt %d succeeded and gave its token back", i)
+		l.Return("k")
+	}
+	l.Allow("k")
+	l.Allow("k")
+	ok, _ := l.Allow("k")
+	assert.False(t, ok, "kept tokens count")
+	l.Return("k")
+	l.Return("k")
+	l.Return("k")
+	l.Allow("k")
+	l.Allow("k")
+	ok, _ = l.Allow("k")
+	assert.False(t, ok, "returning never fills beyond the burst")
+}

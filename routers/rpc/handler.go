@@ -22,9 +22,10 @@ import (
 const Prefix = "/api/actions"
 
 // NewHandler returns the runner protocol handler, to be mounted at Prefix.
-func NewHandler(svc *actions_service.Service, maxRequestBytes int64) http.Handler {
+// The interceptors run before authentication (e.g. RegisterRateLimit).
+func NewHandler(svc *actions_service.Service, maxRequestBytes int64, interceptors ...connect.Interceptor) http.Handler {
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(authInterceptor(svc)),
+		connect.WithInterceptors(append(interceptors, authInterceptor(svc))...),
 		connect.WithReadMaxBytes(int(maxRequestBytes)),
 	}
 	h := &runnerHandler{svc: svc}

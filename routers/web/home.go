@@ -1,60 +1,36 @@
-// Package web serves the HTML pages.
 package web
 
 import (
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
-	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
-// Home lists the instance's runners.
-type Home struct {
-	Tmpl         *template.Template
-	RootURL      string
-	OfflineAfter time.Duration
+type scopeLink struct {
+	Name, URL string
 }
 
-type runnerRow struct {
-	Name, Status, Version string
-	Labels                []string
-	Ephemeral             bool
-}
-
-func (h *Home) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
-		http.NotFound(w, r)
-		return
+// home greets visitors and lists, for a signed-in user, the scopes whose
+// runners they manage. Anonymous visitors see no runner data.
+func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
+	data := map[string]any{
+		"Title":  "Home",
+		"RPCURL": strings.TrimSuffix(w.Options.Server.RootURL, "/") + "/api/actions",
 	}
-	runners, total, err := actions_model.FindRunners(r.Context(), actions_model.FindRunnerOptions{PageSize: 50})
-	if err != nil {
-		slog.ErrorContext(r.Context(), "list runners", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	now := time.Now()
-	rows := make([]runnerRow, 0, len(runners))
-	for _, rn := range runners {
-		status := "offline"
-		if rn.IsOnline(now, h.OfflineAfter) {
-			status = "online"
+	if u := signedIn(r); u != nil {
+		scopes, err := identity.ManagedScopes(r.Context(), w.Identity, u)
+		if err != nil {
+			slog.ErrorContext(r.Context(), "list managed scopes", "err", err)
+			w.renderError(rw, r, http.StatusInternalServerError, "The page could not be loaded.")
+			return
 		}
-		rows = append(rows, runnerRow{Name: rn.Name, Status: status, Version: rn.Version, Labels: rn.LabelList(), Ephemeral: rn.Ephemeral})
+		links := make([]scopeLink, len(scopes))
+		for i, sc := range scopes {
+			links[i] = scopeLink{Name: scopeTitle(sc), URL: runnersURL(sc)}
+		}
+		data["Scopes"] = links
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	err = h.Tmpl.ExecuteTemplate(w, "home", map[string]any{
-		"RPCURL": strings.TrimSuffix(h.RootURL, "/") + "/api/actions", "Runners": rows, "Total": total,
-	})
-	if err != nil {
-		slog.ErrorContext(r.Context(), "render home", "err", err)
-	}
-}
-
-// NewHome builds the home page handler.
-func NewHome(tmpl *template.Template, o *options.Options) *Home {
-	return &Home{Tmpl: tmpl, RootURL: o.Server.RootURL, OfflineAfter: o.Actions.RunnerOfflineAfter}
+	w.render(rw, r, http.StatusOK, "home", data)
 }

@@ -93,9 +93,26 @@ func (s *Service) needsOf(ctx context.Context, job *actions_model.RunJob) (map[s
 				n.Outputs[o.OutputKey] = o.OutputValue
 			}
 		}
+		if prev, ok := needs[j.JobID]; ok { // another entry of a matrix job
+			n = mergeNeeds(prev, n)
+		}
 		needs[j.JobID] = n
 	}
 	return needs, nil
+}
+
+// mergeNeeds combines the entries of a matrix job into one need: it failed
+// if any entry failed (cancelled, skipped next), and its outputs are theirs
+// together.
+func mergeNeeds(a, b Need) Need {
+	rank := map[actions_model.Status]int{actions_model.StatusFailure: 3, actions_model.StatusCancelled: 2, actions_model.StatusSkipped: 1}
+	if rank[b.Result] > rank[a.Result] {
+		a.Result = b.Result
+	}
+	for k, v := range b.Outputs {
+		a.Outputs[k] = v
+	}
+	return a
 }
 
 // taskContext is the github/gitea context of the job, with the names act_runner reads.

@@ -153,6 +153,10 @@ func (s *Service) createTask(ctx context.Context, jobID int64, r *actions_model.
 			return nil, err
 		}
 	}
+	job.Status, job.TaskID, job.Started = actions_model.StatusRunning, t.ID, now
+	if err := s.jobChanged(ctx, JobChange{Job: job, Task: t, Runner: r}); err != nil {
+		return nil, err
+	}
 	t.RuntimeToken = token
 	return t, nil
 }

@@ -31,6 +31,9 @@ type JobInput struct {
 	RunsOn          []string
 	Needs           []string
 	WorkflowPayload []byte
+	// If is the job's `if:` expression; with always(), failure() or
+	// cancelled() the job still runs when a need did not succeed.
+	If string
 }
 
 // CreateRun stores a run and its jobs. Jobs without needs wait for a runner
@@ -54,6 +57,7 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 				RunID: run.ID, OwnerID: in.OwnerID, RepoID: in.RepoID,
 				Name: ji.Name, JobID: ji.JobID, Attempt: 1,
 				WorkflowPayload: string(ji.WorkflowPayload),
+				IfCondition:     ji.If,
 				Status:          actions_model.StatusWaiting,
 			}
 			j.SetRunsOn(ji.RunsOn)
@@ -68,6 +72,9 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 				if err := queueJob(ctx, j); err != nil {
 					return err
 				}
+			}
+			if err := s.jobChanged(ctx, JobChange{Job: j}); err != nil {
+				return err
 			}
 			jobs = append(jobs, j)
 		}
@@ -86,15 +93,17 @@ func checkRunInput(in RunInput) error {
 	if len(in.Jobs) == 0 {
 		return fmt.Errorf("%w: a run needs at least one job", errs.InvalidArgument)
 	}
+	// Entries of one matrix job share their JobID and differ by name.
 	ids := make(map[string]bool, len(in.Jobs))
+	names := make(map[[2]string]bool, len(in.Jobs))
 	for _, j := range in.Jobs {
 		if strings.TrimSpace(j.JobID) == "" {
 			return fmt.Errorf("%w: a job has no id", errs.InvalidArgument)
 		}
-		if ids[j.JobID] {
-			return fmt.Errorf("%w: job id %q is used twice", errs.InvalidArgument, j.JobID)
+		if names[[2]string{j.JobID, j.Name}] {
+			return fmt.Errorf("%w: job id %q with name %q is used twice", errs.InvalidArgument, j.JobID, j.Name)
 		}
-		ids[j.JobID] = true
+		ids[j.JobID], names[[2]string{j.JobID, j.Name}] = true, true
 		if len(j.RunsOn) == 0 {
 			return fmt.Errorf("%w: job %q has no runs-on labels", errs.InvalidArgument, j.JobID)
 		}

@@ -2,22 +2,25 @@ package actions
 
 import (
 	"context"
+	"strings"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 )
 
 // advanceRun moves a run on after one of its jobs ended: blocked jobs whose
-// needs are all over become waiting (or skipped when a need did not
-// succeed), and a run whose jobs are all over gets its final status.
+// needs are all over become waiting (or skipped when a need did not succeed
+// and their `if:` does not ask to run anyway), and a run whose jobs are all
+// over gets its final status.
 func (s *Service) advanceRun(ctx context.Context, runID int64) error {
 	jobs, err := actions_model.GetRunJobsByRunID(ctx, runID)
 	if err != nil {
 		return err
 	}
 	now := s.now().Unix()
-	byID := make(map[string]*actions_model.RunJob, len(jobs))
+	// A matrix job is several rows with one JobID; a need waits for them all.
+	byID := make(map[string][]*actions_model.RunJob, len(jobs))
 	for _, j := range jobs {
-		byID[j.JobID] = j
+		byID[j.JobID] = append(byID[j.JobID], j)
 	}
 	// Skipping one job can settle the jobs that need it, so repeat until
 	// nothing changes; each pass settles at least one job or stops.
@@ -39,32 +42,59 @@ func (s *Service) advanceRun(ctx context.Context, runID int64) error {
 				continue
 			}
 			j.Status, changed = next, true
+			if next.IsDone() {
+				j.Stopped = now
+			}
 			if next == actions_model.StatusWaiting {
 				if err := queueJob(ctx, j); err != nil {
 					return err
 				}
+			}
+			if err := s.jobChanged(ctx, JobChange{Job: j}); err != nil {
+				return err
 			}
 		}
 	}
 	return s.settleRun(ctx, runID, jobs, now)
 }
 
-// nextStatusOfBlocked decides a blocked job's fate once all its needs are over.
-func nextStatusOfBlocked(j *actions_model.RunJob, byID map[string]*actions_model.RunJob) (actions_model.Status, bool) {
-	next := actions_model.StatusWaiting
+// nextStatusOfBlocked decides a blocked job's fate once all its needs are
+// over. A need that is missing was refused at intake, so it cannot block forever.
+func nextStatusOfBlocked(j *actions_model.RunJob, byID map[string][]*actions_model.RunJob) (actions_model.Status, bool) {
+	var failed, cancelled, skipped bool
 	for _, need := range j.NeedList() {
-		n, ok := byID[need]
-		if !ok {
-			continue // validated at intake; a missing need cannot block forever
-		}
-		if !n.Status.IsDone() {
-			return 0, false
-		}
-		if n.Status != actions_model.StatusSuccess {
-			next = actions_model.StatusSkipped
+		for _, n := range byID[need] {
+			switch n.Status {
+			case actions_model.StatusSuccess:
+			case actions_model.StatusFailure:
+				failed = true
+			case actions_model.StatusCancelled:
+				cancelled = true
+			case actions_model.StatusSkipped:
+				skipped = true
+			default:
+				return 0, false
+			}
 		}
 	}
-	return next, true
+	if !failed && !cancelled && !skipped {
+		return actions_model.StatusWaiting, true
+	}
+	if runsDespiteNeeds(j.IfCondition, failed, cancelled) {
+		return actions_model.StatusWaiting, true
+	}
+	return actions_model.StatusSkipped, true
+}
+
+// runsDespiteNeeds reads the status functions of a job's `if:` the way
+// GitHub does: without always(), failure() or cancelled() a job implicitly
+// requires its needs to succeed. The rest of the expression is the runner's
+// to evaluate once the job runs.
+func runsDespiteNeeds(cond string, failed, cancelled bool) bool {
+	c := strings.ToLower(strings.Join(strings.Fields(cond), ""))
+	return strings.Contains(c, "always()") ||
+		(failed && strings.Contains(c, "failure()")) ||
+		(cancelled && strings.Contains(c, "cancelled()"))
 }
 
 func (s *Service) settleRun(ctx context.Context, runID int64, jobs []*actions_model.RunJob, now int64) error {

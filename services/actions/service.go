@@ -20,7 +20,8 @@ type Service struct {
 
 	runners   *runnerCache
 	labelSets *labelSetCache
-	recorder  Recorder // hears claims and maintenance actions after commit, for metrics; may be nil
+	observer  JobObserver // hears job state changes inside their transaction; may be nil
+	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
 
 // New builds the service. box encrypts the registration tokens that must be

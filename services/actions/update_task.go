@@ -117,8 +117,16 @@ func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status act
 	if err != nil || !ok {
 		return "", err
 	}
-	if _, err := actions_model.SetJobStatus(ctx, t.JobID, []actions_model.Status{actions_model.StatusRunning}, status, now); err != nil {
+	moved, err := actions_model.SetJobStatus(ctx, t.JobID, []actions_model.Status{actions_model.StatusRunning}, status, now)
+	if err != nil {
 		return "", err
+	}
+	if moved { // rides on FinishTask's compare-and-set: one end per task, told once
+		ended := *t
+		ended.Status, ended.Stopped = status, now
+		if err := s.taskJobChanged(ctx, &ended); err != nil {
+			return "", err
+		}
 	}
 	if err := s.advanceRun(ctx, t.RunID); err != nil {
 		return "", err

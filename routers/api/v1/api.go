@@ -84,6 +84,10 @@ func Mount(mux *http.ServeMux, d Deps) *API {
 func (a *API) routes() {
 	a.HandlePublic("GET "+Prefix+"/version", a.getVersion)
 	a.registerUserRoutes()
+	a.registerOrgRoutes()
+	a.registerRepoRoutes()
+	a.registerRunnerRoutes()
+	a.registerRegistrationTokenRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

@@ -1,0 +1,77 @@
+package actions
+
+import (
+	"context"
+
+	"xorm.io/builder"
+
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// FindRunsOptions filters a repository's runs; empty Statuses means any.
+type FindRunsOptions struct {
+	RepoID   int64
+	Statuses []Status
+	Page     int // from 1
+	PageSize int
+}
+
+// FindRuns lists a repository's runs, newest first, and counts all that match.
+func FindRuns(ctx context.Context, opts FindRunsOptions) ([]*Run, int64, error) {
+	cond := builder.NewCond().And(builder.Eq{"repo_id": opts.RepoID})
+	if len(opts.Statuses) > 0 {
+		cond = cond.And(builder.In("status", opts.Statuses))
+	}
+	var runs []*Run
+	total, err := db.GetEngine(ctx).Where(cond).Desc("id").
+		Limit(opts.PageSize, (opts.Page-1)*opts.PageSize).FindAndCount(&runs)
+	return runs, total, db.Wrap(err)
+}
+
+// FindJobsOptions filters jobs in a scope: a repository (RepoID), an owner
+// (OwnerID) or everything (both 0). LabelKeys, when not nil, keeps only jobs
+// whose runs-on set is one of them. Empty Statuses means any.
+type FindJobsOptions struct {
+	OwnerID   int64
+	RepoID    int64
+	RunID     int64
+	Statuses  []Status
+	LabelKeys []string
+	Page      int // from 1
+	PageSize  int
+}
+
+// FindJobs lists jobs oldest first, as a queue reads, and counts all that match.
+func FindJobs(ctx context.Context, opts FindJobsOptions) ([]*RunJob, int64, error) {
+	cond := builder.NewCond()
+	switch {
+	case opts.RepoID != 0:
+		cond = cond.And(builder.Eq{"repo_id": opts.RepoID})
+	case opts.OwnerID != 0:
+		cond = cond.And(builder.Eq{"owner_id": opts.OwnerID})
+	}
+	if opts.RunID != 0 {
+		cond = cond.And(builder.Eq{"run_id": opts.RunID})
+	}
+	if len(opts.Statuses) > 0 {
+		cond = cond.And(builder.In("status", opts.Statuses))
+	}
+	if opts.LabelKeys != nil {
+		if len(opts.LabelKeys) == 0 {
+			return nil, 0, nil // no runs-on set fits
+		}
+		cond = cond.And(builder.In("label_key", opts.LabelKeys))
+	}
+	var jobs []*RunJob
+	total, err := db.GetEngine(ctx).Where(cond).Asc("id").
+		Limit(opts.PageSize, (opts.Page-1)*opts.PageSize).FindAndCount(&jobs)
+	return jobs, total, db.Wrap(err)
+}
+
+// GetRunnerByIDEvenDeleted returns a runner also after it was removed, to
+// name the runner that ran an old job.
+func GetRunnerByIDEvenDeleted(ctx context.Context, id int64) (*Runner, bool, error) {
+	r := &Runner{}
+	has, err := db.GetEngine(ctx).ID(id).Get(r)
+	return r, has, db.Wrap(err)
+}

@@ -1,0 +1,119 @@
+// Package web serves the HTML pages: sign-in, and a "Runners" settings page
+// per scope (instance, organization, user, repository) after Gitea's, with
+// the registration-token panel and a page per runner.
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"code.runnerhub.dev/runnerhub/modules/ratelimit"
+	"code.runnerhub.dev/runnerhub/options"
+	actions_service "code.runnerhub.dev/runnerhub/services/actions"
+	"code.runnerhub.dev/runnerhub/services/identity"
+)
+
+// Deps is what the pages use.
+type Deps struct {
+	Options  *options.Options
+	Tmpl     *template.Template
+	Assets   fs.FS
+	Identity identity.Provider
+	Actions  *actions_service.Service
+	// SecretKey keys the CSRF tokens.
+	SecretKey string
+}
+
+// Web is the page handler set.
+type Web struct {
+	Deps
+	sessions      *identity.Sessions
+	csrfKey       []byte
+	signInLimiter *ratelimit.Limiter
+}
+
+// Failed sign-ins allowed per source address: a burst, then one a minute
+// on average. Good passwords are not counted.
+const (
+	signInFailuresPerMinute = 5
+	signInFailureBurst      = 10
+)
+
+// New returns the pages' handler, to be mounted at "/". The pages have a mux
+// of their own because "/{owner}/{repo}/..." would overlap the API prefixes.
+func New(d Deps) http.Handler {
+	key := hmac.New(sha256.New, []byte(d.SecretKey))
+	key.Write([]byte("runnerhub csrf"))
+	w := &Web{
+		Deps:          d,
+		sessions:      &identity.Sessions{Provider: d.Identity, LifeTime: d.Options.Session.LifeTime, Now: time.Now},
+		csrfKey:       key.Sum(nil),
+		signInLimiter: ratelimit.New(signInFailuresPerMinute, signInFailureBurst),
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /assets/{file}", http.StripPrefix("/assets/", http.FileServerFS(d.Assets)))
+	w.handle(mux, "GET /{$}", w.home)
+	w.handle(mux, "GET /user/login", w.signInForm)
+	w.handle(mux, "POST /user/login", w.signIn)
+	w.handle(mux, "POST /user/logout", w.signOut)
+	w.registerRunnerPages(mux)
+	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
+		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
+	})
+	return mux
+}
+
+// handle wraps every page: it finds the signed-in user, keeps the CSRF
+// cookie, refuses a POST whose form token does not match, and sets the
+// security headers.
+func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
+		hdr := rw.Header()
+		hdr.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "same-origin")
+
+		csrfSeed := w.ensureCSRFCookie(rw, r)
+		ctx := context.WithValue(r.Context(), csrfKey{}, w.csrfToken(csrfSeed))
+		if u := w.sessionUser(r); u != nil {
+			ctx = context.WithValue(ctx, userKey{}, u)
+		}
+		r = r.WithContext(ctx)
+		if r.Method == http.MethodPost && !w.validCSRF(rw, r, csrfSeed) {
+			w.renderError(rw, r, http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
+			return
+		}
+		h(rw, r)
+	})
+}
+
+type userKey struct{}
+
+// signedIn returns the signed-in user, or nil.
+func signedIn(r *http.Request) *identity.User {
+	u, _ := r.Context().Value(userKey{}).(*identity.User)
+	return u
+}
+
+// render writes a page. data gets the fields every page's header uses.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	data["User"] = signedIn(r)
+	data["CSRF"] = csrfFrom(r)
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Cache-Control", "no-store") // pages show tokens
+	rw.WriteHeader(status)
+	if err := w.Tmpl.ExecuteTemplate(rw, name, data); err != nil {
+		slog.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+	}
+}
+
+func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.render(rw, r, status, "error", map[string]any{"Title": http.StatusText(status), "Status": http.StatusText(status), "Message": msg})
+}

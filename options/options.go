@@ -74,9 +74,10 @@ type Actions struct {
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
 	JobTimeout time.Duration // JOB_TIMEOUT
-	// RegisterRateLimit is how many Register calls one source address may make
-	// per minute (0: unlimited), so a leaked endpoint cannot be used to guess
-	// tokens; RegisterRateBurst of them may come at once.
+	// RegisterRateLimit is how many Register calls with a wrong token one
+	// source address may make per minute (0: unlimited), so that a reachable
+	// endpoint cannot be used to guess tokens; RegisterRateBurst of them may
+	// come at once. Registrations with a good token are not counted.
 	RegisterRateLimit int // REGISTER_RATE_LIMIT
 	RegisterRateBurst int // REGISTER_RATE_BURST
 	// Maintenance: how often each process looks for what to clean up (0:
@@ -167,8 +168,8 @@ func Default() *Options {
 			MaxLabels:            64,
 			JobTimeout:           3 * time.Hour,
 			DefaultActionsURL:    "https://github.com",
-			RegisterRateLimit:    60,
-			RegisterRateBurst:    20,
+			RegisterRateLimit:    10,
+			RegisterRateBurst:    10,
 			MaintenanceInterval:  time.Minute,
 			TaskStaleAfter:       10 * time.Minute,
 			EphemeralIdleAfter:   24 * time.Hour,

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/tests/testserver"
+)
+
+// TestAdminCommands drives the admin CLI as an operator does, then uses the
+// access token it printed against a server on the same database.
+func TestAdminCommands(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "app.ini")
+	dbPath := filepath.Join(dir, "rh.db")
+	require.NoError(t, os.WriteFile(cfg, []byte("[server]\nAPP_DATA_PATH = "+dir+"\n[database]\nPATH = "+dbPath+"\n"), 0o600))
+	cli := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append(args, "--config", cfg), &out)
+		return out.String(), err
+	}
+
+	out, err := cli("admin", "user", "create", "--username", "root", "--password", "secret-pass", "--email", "root@example.com", "--admin")
+	require.NoError(t, err)
+	assert.Contains(t, out, "created admin user root")
+	_, err = cli("admin", "user", "create", "--username", "dev", "--password", "secret-pass")
+	require.NoError(t, err)
+	out, err = cli("admin", "org", "create", "--name", "acme", "--owner", "root")
+	require.NoError(t, err, out)
+	out, err = cli("admin", "org", "add-owner", "--org", "acme", "--username", "dev")
+	require.NoError(t, err, out)
+	out, err = cli("admin", "repo", "create", "--owner", "acme", "--name", "app")
+	require.NoError(t, err)
+	assert.Contains(t, out, "acme/app")
+	out, err = cli("admin", "repo", "add-admin", "--repo", "acme/app", "--username", "dev")
+	require.NoError(t, err, out)
+	token, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci")
+	require.NoError(t, err)
+	token = strings.TrimSpace(token)
+	require.Len(t, token, 40)
+
+	for name, args := range map[string][]string{
+		"missing flag":     {"admin", "user", "create", "--username", "x"},
+		"short password":   {"admin", "user", "create", "--username", "x", "--password", "short"},
+		"taken name":       {"admin", "user", "create", "--username", "ROOT", "--password", "secret-pass"},
+		"reserved name":    {"admin", "org", "create", "--name", "api", "--owner", "root"},
+		"unknown owner":    {"admin", "repo", "create", "--owner", "nobody", "--name", "x"},
+		"bad repo":         {"admin", "repo", "add-admin", "--repo", "acme", "--username", "dev"},
+		"org owner is org": {"admin", "org", "add-owner", "--org", "acme", "--username", "acme"},
+		"unknown command":  {"admin", "user", "delete"},
+		"duplicate token":  {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci"},
+	} {
+		_, err := cli(args...)
+		assert.Error(t, err, name)
+	}
+
+	o := options.Default()
+	o.Database.Path = dbPath
+	s := testserver.StartOn(t, o)
+	req, err := http.NewRequest("GET", s.URL+"/api/v1/orgs/acme/actions/runners", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "token "+token)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, "dev owns acme through the CLI: %s", body)
+}

@@ -32,6 +32,9 @@ type App struct {
 	// Metrics is what /metrics serves; the webhook delivery workers count
 	// their outcomes in Metrics.WebhookDeliveries.
 	Metrics *metrics.Metrics
+
+	engine *xorm.Engine
+	stops  []func() // background work started by Start, stopped by Close
 }
 
 // New wires the services and routes over a migrated database. o.Security.SecretKey
@@ -65,7 +68,7 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Metrics: m, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
+	return &App{Metrics: m, engine: x, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

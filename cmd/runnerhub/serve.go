@@ -44,6 +44,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		_ = ln.Close()
 		return err
 	}
+	app.Start(ctx)
+	defer app.Close() // after the HTTP server has drained, before the database closes
 	srv := &http.Server{
 		Handler:           app.Handler,
 		ReadHeaderTimeout: 10 * time.Second,

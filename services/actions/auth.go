@@ -103,6 +103,13 @@ func (s *Service) AuthenticateRunner(ctx context.Context, uuid, token string, ca
 	if r.IsDeleted() && !s.mayStillReport(r, call, now) {
 		return nil, ErrRunnerRemoved
 	}
+	if call == CallTaskReport {
+		// A runner busy with a task does not poll; its reports are its sign of
+		// life, which the maintenance loop reads to tell silent from busy.
+		if err := s.touch(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -1,0 +1,321 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// What the maintenance loop does, by kind: the values of the metric's
+// "kind" label and of the log's "kind" attribute.
+const (
+	MaintenanceStaleTaskFailed      = "stale_task_failed"
+	MaintenanceStaleTaskRequeued    = "stale_task_requeued"
+	MaintenanceTaskTimedOut         = "task_timed_out"
+	MaintenanceIdleEphemeralRemoved = "idle_ephemeral_runner_removed"
+	MaintenanceOfflineRunnerRemoved = "offline_runner_removed"
+	MaintenanceWaitingJobCancelled  = "waiting_job_cancelled"
+)
+
+// maintenanceBatch bounds the rows one rule handles per pass, so a pass
+// stays short; what is left waits for the next one.
+const maintenanceBatch = 100
+
+// errLost rolls back a maintenance change that another process, or the
+// runner itself, made moot in the meantime.
+var errLost = errors.New("lost the race")
+
+// MaintenanceReport counts what one pass did, by kind.
+type MaintenanceReport map[string]int
+
+// RunMaintenance makes one pass over every rule. Several processes may run
+// it at once: each change is a compare-and-set, and losing one is normal.
+// It stops at the first database error and returns what was done until then.
+func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceReport, error) {
+	rep := MaintenanceReport{}
+	now := s.now()
+	o := s.opts
+	if o.TaskStaleAfter > 0 {
+		if err := s.endStaleTasks(ctx, now.Add(-o.TaskStaleAfter).Unix(), rep); err != nil {
+			return rep, err
+		}
+	}
+	if o.JobTimeout > 0 {
+		if err := s.endTimedOutTasks(ctx, now.Add(-o.JobTimeout).Unix(), rep); err != nil {
+			return rep, err
+		}
+	}
+	if o.EphemeralIdleAfter > 0 {
+		if err := s.removeIdleEphemeralRunners(ctx, now.Add(-o.EphemeralIdleAfter).Unix(), rep); err != nil {
+			return rep, err
+		}
+	}
+	if o.RemoveOfflineRunnersAfter > 0 {
+		if err := s.removeOfflineRunners(ctx, now.Add(-o.RemoveOfflineRunnersAfter).Unix(), rep); err != nil {
+			return rep, err
+		}
+	}
+	if o.WaitingJobMaxAge > 0 {
+		if err := s.cancelOldWaitingJobs(ctx, now.Add(-o.WaitingJobMaxAge).Unix(), rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// StartMaintenance runs RunMaintenance every MaintenanceInterval until the
+// returned stop is called; stop waits for a pass under way to finish. ctx
+// must carry the database engine. With no interval configured it does nothing.
+func (s *Service) StartMaintenance(ctx context.Context) (stop func()) {
+	if s.opts.MaintenanceInterval <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(s.opts.MaintenanceInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if _, err := s.RunMaintenance(ctx); err != nil && ctx.Err() == nil {
+				slog.WarnContext(ctx, "maintenance pass failed; trying again next interval", "err", err)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// done records one maintenance action in the log and the metrics.
+func (s *Service) done(ctx context.Context, rep MaintenanceReport, kind string, attrs ...any) {
+	rep[kind]++
+	s.recordMaintenance(kind)
+	slog.InfoContext(ctx, "maintenance", append([]any{"kind", kind}, attrs...)...)
+}
+
+// endStaleTasks ends the running tasks whose runner went silent before
+// cutoff: the job is queued again once when the runner never started a
+// step, and fails otherwise. An ephemeral runner that went silent is removed
+// either way; it took its one job.
+func (s *Service) endStaleTasks(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	tasks, err := actions_model.FindStaleTasks(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		var kind, retired string
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			kind, retired = "", ""
+			if err := lockRunningTask(ctx, t); err != nil {
+				return err
+			}
+			// The runner may have reported since the candidates were read.
+			if silent, err := actions_model.IsRunnerSilentSince(ctx, t.RunnerID, cutoff); err != nil || !silent {
+				return errors.Join(err, errLost)
+			}
+			requeue, err := s.mayRequeue(ctx, t)
+			if err != nil {
+				return err
+			}
+			if requeue {
+				kind = MaintenanceStaleTaskRequeued
+				retired, err = s.requeueTask(ctx, t)
+				return err
+			}
+			kind = MaintenanceStaleTaskFailed
+			retired, err = s.endTask(ctx, t, actions_model.StatusFailure)
+			return err
+		})
+		if errors.Is(err, errLost) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if retired != "" {
+			s.runners.drop(retired)
+		}
+		s.done(ctx, rep, kind, "task", t.ID, "job", t.JobID, "run", t.RunID, "runner", t.RunnerID, "retired_runner", retired != "")
+	}
+	return nil
+}
+
+// lockRunningTask holds the task's row for the rest of the transaction, or
+// returns errLost when it is no longer running. Another process ending the
+// same task waits for this one and then finds it ended, so each end is
+// done, logged and counted once.
+func lockRunningTask(ctx context.Context, t *actions_model.Task) error {
+	ok, err := actions_model.LockRunningTask(ctx, t.ID)
+	if err != nil || !ok {
+		return errors.Join(err, errLost)
+	}
+	return nil
+}
+
+// mayRequeue reports whether a stale task's job gets another runner: only
+// when its runner never started a step, and only once per job attempt.
+func (s *Service) mayRequeue(ctx context.Context, t *actions_model.Task) (bool, error) {
+	started, err := actions_model.HasTaskStartedStep(ctx, t.ID)
+	if err != nil || started {
+		return false, err
+	}
+	n, err := actions_model.CountJobTasks(ctx, t.JobID, t.Attempt)
+	return n == 1, err
+}
+
+// requeueTask ends the task as failed and puts its job back to waiting,
+// where any matching runner can claim it as usual: the claim's
+// compare-and-set still gives it to exactly one. It returns the uuid of an
+// ephemeral runner it removed.
+func (s *Service) requeueTask(ctx context.Context, t *actions_model.Task) (string, error) {
+	now := s.now().Unix()
+	if ok, err := actions_model.FinishTask(ctx, t.ID, actions_model.StatusFailure, now); err != nil || !ok {
+		return "", errors.Join(err, errLost) // cannot lose: the row is locked; but never act on a lost one
+	}
+	if ok, err := actions_model.RequeueJob(ctx, t.JobID, t.ID, now); err != nil || !ok {
+		return "", errors.Join(err, errLost)
+	}
+	job, err := actions_model.GetRunJobByID(ctx, t.JobID)
+	if err != nil {
+		return "", err
+	}
+	if err := queueJob(ctx, job); err != nil { // bumps tasks_version: runners look again
+		return "", err
+	}
+	if err := s.jobChanged(ctx, JobChange{Job: job}); err != nil {
+		return "", err
+	}
+	return s.retireEphemeral(ctx, t.RunnerID, now)
+}
+
+// retireEphemeral removes the task's runner when it is ephemeral.
+func (s *Service) retireEphemeral(ctx context.Context, runnerID, now int64) (string, error) {
+	r, err := actions_model.GetRunnerByID(ctx, runnerID)
+	if errors.Is(err, db.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil || !r.Ephemeral {
+		return "", err
+	}
+	if _, err := actions_model.DeleteRunner(ctx, r.ID, now); err != nil {
+		return "", err
+	}
+	return r.UUID, nil
+}
+
+// endTimedOutTasks fails the tasks that have run longer than the job
+// timeout; their runtime token has expired with it.
+func (s *Service) endTimedOutTasks(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	tasks, err := actions_model.FindTasksStartedBefore(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		var retired string
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			if err := lockRunningTask(ctx, t); err != nil {
+				return err
+			}
+			var err error
+			retired, err = s.endTask(ctx, t, actions_model.StatusFailure)
+			return err
+		})
+		if errors.Is(err, errLost) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if retired != "" {
+			s.runners.drop(retired)
+		}
+		s.done(ctx, rep, MaintenanceTaskTimedOut, "task", t.ID, "job", t.JobID, "run", t.RunID, "runner", t.RunnerID, "started", t.Started)
+	}
+	return nil
+}
+
+// removeIdleEphemeralRunners removes ephemeral runners registered before
+// cutoff that never took a job.
+func (s *Service) removeIdleEphemeralRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	rs, err := actions_model.FindIdleEphemeralRunners(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		ok, err := actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // it took a job, or someone else removed it
+		}
+		s.runners.drop(r.UUID)
+		s.done(ctx, rep, MaintenanceIdleEphemeralRemoved, "runner", r.ID, "name", r.Name, "registered", r.Created)
+	}
+	return nil
+}
+
+// removeOfflineRunners removes non-ephemeral runners out of touch since
+// cutoff that run no task; a runner with a task is first handled by the
+// stale-task rule.
+func (s *Service) removeOfflineRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	rs, err := actions_model.FindOfflineRunners(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		ok, err := actions_model.DeleteOfflineRunner(ctx, r.ID, cutoff, s.now().Unix())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		s.runners.drop(r.UUID)
+		s.done(ctx, rep, MaintenanceOfflineRunnerRemoved, "runner", r.ID, "name", r.Name, "last_online", r.LastOnline)
+	}
+	return nil
+}
+
+// cancelOldWaitingJobs cancels jobs that have waited for a runner since
+// before cutoff; the jobs that need them are then skipped as usual.
+func (s *Service) cancelOldWaitingJobs(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	jobs, err := actions_model.FindJobsWaitingSince(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			now := s.now().Unix()
+			ok, err := actions_model.SetJobStatus(ctx, j.ID, []actions_model.Status{actions_model.StatusWaiting}, actions_model.StatusCancelled, now)
+			if err != nil || !ok {
+				return errors.Join(err, errLost) // a runner claimed it meanwhile
+			}
+			cancelled := *j
+			cancelled.Status, cancelled.Stopped = actions_model.StatusCancelled, now
+			if err := s.jobChanged(ctx, JobChange{Job: &cancelled}); err != nil {
+				return err
+			}
+			return s.advanceRun(ctx, j.RunID)
+		})
+		if errors.Is(err, errLost) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.done(ctx, rep, MaintenanceWaitingJobCancelled, "job", j.ID, "run", j.RunID, "queued", j.Queued)
+	}
+	return nil
+}

@@ -162,7 +162,9 @@ func TestJobChanged_OneEventPerHookThatHearsTheRepository(t *testing.T) {
 				RunURL       string   `json:"run_url"`
 				RunnerID     *int64   `json:"runner_id"`
 			} `json:"workflow_job"`
-			Repository   struct{ FullName string `json:"full_name"` }
+			Repository struct {
+				FullName string `json:"full_name"`
+			}
 			Organization *struct{ Login string }
 			Sender       struct{ Login string }
 		}

@@ -102,7 +102,11 @@ func TestStandalone_Credentials(t *testing.T) {
 		got, err = acc.UserByAccessToken(ctx, token)
 		require.NoError(t, err)
 		assert.Equal(t, u.ID, got.ID)
-		_, err = acc.UserByAccessToken(ctx, token[:39]+"0")
+		other := token[:39] + "0"
+		if other == token {
+			other = token[:39] + "1"
+		}
+		_, err = acc.UserByAccessToken(ctx, other)
 		assert.ErrorIs(t, err, errs.Unauthenticated)
 		_, err = acc.CreateAccessToken(ctx, u.ID, "ci")
 		assert.ErrorIs(t, err, errs.AlreadyExists)

@@ -4,6 +4,7 @@ package ratelimit
 
 import (
 	"math"
+	"net"
 	"sync"
 	"time"
 )
@@ -104,4 +105,14 @@ func (l *Limiter) Return(key string) {
 	if b, ok := l.buckets[key]; ok {
 		b.tokens = math.Min(l.burst, b.tokens+1)
 	}
+}
+
+// AddrKey is the key a per-address limit uses for a connection's remote
+// address ("host:port"): the host alone. Forwarding headers are not trusted,
+// so behind a proxy all callers share the proxy's key.
+func AddrKey(remoteAddr string) string {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return host
+	}
+	return remoteAddr
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"strconv"
 
 	"connectrpc.com/connect"
@@ -24,7 +23,7 @@ func RegisterRateLimit(l *ratelimit.Limiter) connect.UnaryInterceptorFunc {
 			if l == nil || req.Spec().Procedure != runnerv1connect.RunnerServiceRegisterProcedure {
 				return next(ctx, req)
 			}
-			addr := peerHost(req.Peer().Addr)
+			addr := ratelimit.AddrKey(req.Peer().Addr)
 			// The token is taken before the outcome is known, so that many
 			// concurrent guesses cannot all pass, and given back on success.
 			if ok, wait := l.Allow(addr); !ok {
@@ -41,11 +40,4 @@ func RegisterRateLimit(l *ratelimit.Limiter) connect.UnaryInterceptorFunc {
 			return res, err
 		}
 	}
-}
-
-func peerHost(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
 }

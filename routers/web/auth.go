@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
@@ -92,7 +92,7 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		w.render(rw, r, status, "login", map[string]any{"Title": "Sign in", "Error": msg, "UserName": name, "RedirectTo": redirectTo})
 	}
-	addr := remoteIP(r)
+	addr := ratelimit.AddrKey(r.RemoteAddr)
 	if ok, wait := w.signInLimiter.Allow(addr); !ok {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
 		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", int(wait.Seconds())))
@@ -144,13 +144,4 @@ func requireSignIn(rw http.ResponseWriter, r *http.Request) bool {
 	}
 	http.Redirect(rw, r, "/user/login?redirect_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	return false
-}
-
-// remoteIP is the address of the connection; forwarding headers are not trusted.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -96,7 +96,7 @@ func (a *API) routes() {
 // ServeHTTP authenticates the caller, applies the rate limit and routes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u, authErr := a.authenticate(r)
-	key := "ip:" + remoteIP(r) // before sign-in, and for wrong credentials, the address is who calls
+	key := "ip:" + ratelimit.AddrKey(r.RemoteAddr) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
 	}

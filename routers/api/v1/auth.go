@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,17 +65,6 @@ func (a *API) authenticate(r *http.Request) (*identity.User, error) {
 		return a.Identity.UserByPassword(r.Context(), name, password)
 	}
 	return nil, fmt.Errorf("%w: unsupported authorization scheme %q", errs.Unauthenticated, scheme)
-}
-
-// remoteIP is the address of the connection. Runnerhub does not trust
-// forwarding headers: behind a proxy, all callers share the proxy's bucket
-// until they sign in.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

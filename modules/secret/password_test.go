@@ -28,3 +28,12 @@ func TestHashPassword_UsesTheStoredWorkFactor(t *testing.T) {
 	assert.True(t, strings.HasPrefix(h, "pbkdf2-sha256$320000$"), h)
 	assert.True(t, PasswordMatches("pw", h))
 }
+
+// BenchmarkPasswordMatches is the cost of one password check at the stored
+// work factor: what a sign-in or a basic-auth API call pays.
+func BenchmarkPasswordMatches(b *testing.B) {
+	h := HashPassword("correct horse")
+	for b.Loop() {
+		PasswordMatches("correct horse", h)
+	}
+}

@@ -7,11 +7,14 @@ import (
 )
 
 // Start runs this process's background work until Close: the maintenance
-// loop. Each piece is safe to run in every process sharing the database.
+// loop and the webhook delivery workers. Each piece is safe to run in every
+// process sharing the database.
 // Work added here appends its stop function to a.stops.
 func (a *App) Start(ctx context.Context) {
 	ctx = db.WithEngine(ctx, a.engine)
 	a.stops = append(a.stops, a.Actions.StartMaintenance(ctx))
+	a.Webhooks.Start(ctx)
+	a.stops = append(a.stops, a.Webhooks.Stop)
 }
 
 // Close stops the background work, newest first, and waits for each piece

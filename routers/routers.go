@@ -19,6 +19,8 @@ import (
 	"code.runnerhub.dev/runnerhub/routers/web"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
+	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
+	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
 	"code.runnerhub.dev/runnerhub/templates"
 )
 
@@ -32,6 +34,8 @@ type App struct {
 	// Metrics is what /metrics serves; the webhook delivery workers count
 	// their outcomes in Metrics.WebhookDeliveries.
 	Metrics *metrics.Metrics
+	// Webhooks delivers workflow_job events; its workers run from Start to Close.
+	Webhooks *webhook_service.Service
 
 	engine *xorm.Engine
 	stops  []func() // background work started by Start, stopped by Close
@@ -63,13 +67,20 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	mux.Handle(rpc.Prefix+"/", rpc.NewHandler(svc, o.Server.MaxRequestBytes, rpc.RegisterRateLimit(registerLimit)))
 	mux.Handle("POST "+rpc.RuntimeTokenVerifyPath, rpc.NewRuntimeTokenHandler(svc))
 	accounts := identity.NewStandalone()
-	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc})
+	hooks, err := webhook_service.New(o, box, accounts)
+	if err != nil {
+		return nil, err
+	}
+	hooks.SetDeliveryCounter(m)
+	svc.SetJobObserver(hooks) // job state changes write the webhook outbox in their transaction
+	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc,
+		Workflows: workflow_service.New(svc), Webhooks: hooks})
 	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, SecretKey: o.Security.SecretKey}))
 	if o.Metrics.Enabled {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Metrics: m, engine: x, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts}, nil
+	return &App{Metrics: m, engine: x, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts, Webhooks: hooks}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

@@ -35,6 +35,8 @@ type Server struct {
 	Actions *actions_service.Service
 	// Ctx carries the engine, for calling services and models directly.
 	Ctx context.Context
+
+	ts *httptest.Server
 }
 
 // Start migrates the backend's fresh database and serves Runnerhub on it.
@@ -65,9 +67,19 @@ func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Option
 	app, err := routers.New(ctx, o, x)
 	require.NoError(t, err)
 	ts.Config.Handler = app.Handler
+	app.Start(ctx) // background work (maintenance, webhook deliveries), as serve runs it
+	t.Cleanup(app.Close)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, Opts: o, Engine: x, App: app, Actions: app.Actions, Ctx: ctx}
+	return &Server{URL: ts.URL, Opts: o, Engine: x, App: app, Actions: app.Actions, Ctx: ctx, ts: ts}
+}
+
+// Stop shuts the server down the way serve does on a signal: it stops
+// answering, then its background work ends (deliveries under way finish).
+// The database stays for another server started with StartOn.
+func (s *Server) Stop() {
+	s.ts.Close()
+	s.App.Close()
 }
 
 // RPCURL is the base address runners are configured with plus the protocol prefix.

@@ -39,6 +39,8 @@ import (
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
+	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
+	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
 )
 
 // Prefix is where the API is mounted.
@@ -51,8 +53,10 @@ type Deps struct {
 	// Accounts creates organizations and repositories in standalone mode.
 	// A host that embeds Runnerhub and keeps its own accounts leaves it nil,
 	// and those routes are not served.
-	Accounts *identity.Standalone
-	Actions  *actions_service.Service
+	Accounts  *identity.Standalone
+	Actions   *actions_service.Service
+	Workflows *workflow_service.Service // run intake, reads and cancel
+	Webhooks  *webhook_service.Service
 }
 
 // API is the REST handler.
@@ -88,6 +92,7 @@ func (a *API) routes() {
 	a.registerRepoRoutes()
 	a.registerRunnerRoutes()
 	a.registerRegistrationTokenRoutes()
+	a.registerWorkflowRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

@@ -1,0 +1,96 @@
+package v1
+
+import (
+	"net/http"
+	"strings"
+
+	"code.runnerhub.dev/runnerhub/services/convert"
+	"code.runnerhub.dev/runnerhub/services/identity"
+	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
+)
+
+func (a *API) registerJobRoutes() {
+	a.HandleScoped("GET", RepoScope, "/actions/jobs/{job}", a.getJob)
+	a.HandleScoped("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
+	// The scope's queue: ?status=queued&labels=linux,x64 is what an
+	// autoscaler with runners of those labels would have to start for.
+	a.HandleScoped("GET", AllScopes, "/actions/jobs", a.listJobs)
+}
+
+// apiJobList is GitHub's list of workflow jobs.
+type apiJobList struct {
+	TotalCount int64                  `json:"total_count"`
+	Jobs       []*convert.WorkflowJob `json:"jobs"`
+}
+
+func (a *API) getJob(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	id, err := PathID(r, "job")
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	job, err := a.Workflows.GetJob(r.Context(), workflowScope(sc), id)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	v, err := a.converter().WorkflowJob(r.Context(), job, nil, nil)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, v)
+}
+
+func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	id, err := PathID(r, "job")
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	job, err := a.Workflows.CancelJob(r.Context(), workflowScope(sc), id)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	v, err := a.converter().WorkflowJob(r.Context(), job, nil, nil)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusAccepted, v)
+}
+
+func (a *API) listJobs(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	f := workflow_service.JobFilter{}
+	if l := r.URL.Query().Get("labels"); l != "" {
+		f.Labels = strings.Split(l, ",")
+	}
+	a.writeJobs(w, r, sc, f)
+}
+
+// writeJobs answers with a page of the scope's jobs that pass f and ?status=.
+func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scope, f workflow_service.JobFilter) {
+	p, err := a.ParsePagination(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if f.Statuses, err = parseStatusFilter(r, jobStatuses); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	f.Page, f.PageSize = p.Page, p.PageSize
+	jobs, total, err := a.Workflows.ListJobs(r.Context(), workflowScope(sc), f)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	views, err := a.converter().WorkflowJobs(r.Context(), jobs)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	SetTotalCount(w, total)
+	WriteJSON(w, http.StatusOK, apiJobList{TotalCount: total, Jobs: views})
+}

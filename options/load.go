@@ -109,6 +109,8 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int64("actions", "MAX_LOG_BYTES_PER_TASK", &a.MaxLogBytesPerTask)
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
 	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
+	r.duration("actions", "FETCH_TASK_WAIT", &a.FetchTaskWait)
+	r.duration("actions", "TASKS_VERSION_RECHECK", &a.TasksVersionRecheck)
 	r.str("actions", "DEFAULT_ACTIONS_URL", &a.DefaultActionsURL)
 	r.int("actions", "REGISTER_RATE_LIMIT", &a.RegisterRateLimit)
 	r.int("actions", "REGISTER_RATE_BURST", &a.RegisterRateBurst)

@@ -74,6 +74,15 @@ type Actions struct {
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
 	JobTimeout time.Duration // JOB_TIMEOUT
+	// FetchTaskWait is how long a FetchTask with nothing to hand out may wait
+	// for a job to be queued before it answers. It waits only for a client
+	// that sends a deadline (act_runner sends its fetch_timeout), and ends a
+	// second before that deadline. 0 answers at once.
+	FetchTaskWait time.Duration // FETCH_TASK_WAIT
+	// TasksVersionRecheck bounds how late a process learns of jobs queued by
+	// another process sharing the database: how old its cached tasks_version
+	// may be, and how often waiting polls look again.
+	TasksVersionRecheck time.Duration // TASKS_VERSION_RECHECK
 	// RegisterRateLimit is how many Register calls with a wrong token one
 	// source address may make per minute (0: unlimited), so that a reachable
 	// endpoint cannot be used to guess tokens; RegisterRateBurst of them may
@@ -167,6 +176,8 @@ func Default() *Options {
 			MaxLogBytesPerTask:   256 << 20,
 			MaxLabels:            64,
 			JobTimeout:           3 * time.Hour,
+			FetchTaskWait:        3 * time.Second,
+			TasksVersionRecheck:  50 * time.Millisecond,
 			DefaultActionsURL:    "https://github.com",
 			RegisterRateLimit:    10,
 			RegisterRateBurst:    10,
@@ -221,6 +232,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
+	}
+	if o.Actions.FetchTaskWait < 0 || o.Actions.TasksVersionRecheck <= 0 {
+		errs = append(errs, errors.New("[actions] FETCH_TASK_WAIT must not be negative and TASKS_VERSION_RECHECK must be positive"))
 	}
 	if o.Actions.RegisterRateLimit < 0 || o.Actions.RegisterRateBurst < 0 || o.API.RateLimit < 0 || o.API.RateLimitBurst < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative"))

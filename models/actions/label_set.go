@@ -24,8 +24,15 @@ func EnsureLabelSet(ctx context.Context, j *RunJob) error {
 	return db.InsertIgnore(ctx, "action_label_set", []string{"label_key", "labels"}, j.LabelKey, j.RunsOn)
 }
 
-// FindLabelSetsAfter returns the sets with an id above afterID, in id order,
-// so a cache can fetch only what is new.
+// FindLabelSets returns every set, in id order.
+func FindLabelSets(ctx context.Context) ([]*LabelSet, error) {
+	var sets []*LabelSet
+	err := db.GetEngine(ctx).Asc("id").Find(&sets)
+	return sets, db.Wrap(err)
+}
+
+// FindLabelSetsAfter returns the sets with an id above afterID, in id order.
+// Ids can commit out of order, so this is not a way to keep a copy current.
 func FindLabelSetsAfter(ctx context.Context, afterID int64) ([]*LabelSet, error) {
 	var sets []*LabelSet
 	err := db.GetEngine(ctx).Where("id > ?", afterID).Asc("id").Find(&sets)

@@ -120,20 +120,23 @@ func (s *Service) mayStillReport(r *actions_model.Runner, call Call, now time.Ti
 		now.Sub(time.Unix(r.Deleted, 0)) < s.opts.EphemeralLogGrace
 }
 
-// touch records contact at most every few seconds, so polling does not turn
-// into a write per call.
+// touch records contact at most every touchEvery seconds per runner, and
+// writes the contacts of many runners together (see contactBatch), so that
+// polling does not turn into writes.
 func (s *Service) touch(ctx context.Context, r *actions_model.Runner) error {
 	now := s.now().Unix()
 	if now-r.LastOnline < touchEvery {
 		return nil
 	}
-	if err := actions_model.TouchRunner(ctx, r.ID, now); err != nil {
-		return err
-	}
 	r.LastOnline = now
 	s.runners.update(r.UUID, func(c *actions_model.Runner) { c.LastOnline = now })
-	return nil
+	return s.contacts.add(ctx, r.ID, now)
 }
 
-// touchEvery is how stale last_online may get, in seconds, before a call writes it.
+// touchEvery is how stale last_online may get, in seconds, before a call
+// notes it; the note is written within contactFlushEvery or with the next
+// note after that.
 const touchEvery = 10
+
+// contactFlushEvery is how often, in seconds, noted contacts are written together.
+const contactFlushEvery = 2

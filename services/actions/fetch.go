@@ -3,9 +3,8 @@ package actions
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"sync"
+	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/models/db"
@@ -27,12 +26,50 @@ const candidatesPerKey = 3
 var errNothingClaimed = errors.New("no candidate job could be claimed")
 
 // FetchTask hands the runner the oldest waiting job it can serve, if there is
-// one it has not been told about yet.
+// one it has not been told about yet. When there is none and ctx carries a
+// deadline (act_runner's fetch_timeout arrives as the request's timeout), it
+// waits for one to be queued, up to FETCH_TASK_WAIT and well before the
+// deadline; a caller that states no deadline is answered at once.
 func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
 	if err := s.touch(ctx, r); err != nil {
 		return nil, err
 	}
-	latest, err := actions_model.GetTasksVersion(ctx, r.OwnerID, r.RepoID)
+	res, err := s.fetchOnce(ctx, r, seenVersion)
+	if err != nil || res.Task != nil || r.Disabled || (r.Ephemeral && r.TaskCount > 0) {
+		return res, err
+	}
+	hold := s.holdFor(ctx)
+	if hold <= 0 {
+		return res, nil
+	}
+	deadline := time.Now().Add(hold)
+	for {
+		changed, err := s.versions.wait(ctx, r.OwnerID, r.RepoID, res.TasksVersion, deadline)
+		if err != nil || !changed {
+			return res, err
+		}
+		if res, err = s.fetchOnce(ctx, r, res.TasksVersion); err != nil || res.Task != nil {
+			return res, err
+		}
+	}
+}
+
+// holdMargin is left between the end of a waiting poll and the client's
+// deadline, for the claim and the answer's way back.
+const holdMargin = time.Second
+
+// holdFor says how long a poll with nothing to hand out may wait.
+func (s *Service) holdFor(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok || s.opts.FetchTaskWait <= 0 {
+		return 0
+	}
+	return min(s.opts.FetchTaskWait, time.Until(deadline)-holdMargin)
+}
+
+// fetchOnce answers a poll from what is there now.
+func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
+	latest, readAt, err := s.versions.get(ctx, r.OwnerID, r.RepoID)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +80,13 @@ func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVe
 	if r.Ephemeral && r.TaskCount > 0 {
 		return res, s.checkEphemeralStillBusy(ctx, r)
 	}
-	task, err := s.claim(ctx, r)
+	task, err := s.claim(ctx, r, readAt)
+	if errors.Is(err, errNothingClaimed) {
+		// Faster runners took every candidate; more may wait. The version
+		// the runner sent makes it look again on its next poll.
+		res.TasksVersion = seenVersion
+		return res, nil
+	}
 	if err != nil || task == nil {
 		return res, err
 	}
@@ -68,9 +111,12 @@ func (s *Service) checkEphemeralStillBusy(ctx context.Context, r *actions_model.
 	return nil
 }
 
-// claim atomically takes one job for r, or returns nil when there is none.
-func (s *Service) claim(ctx context.Context, r *actions_model.Runner) (*actions_model.Task, error) {
-	keys, err := s.labelSets.matching(ctx, r.LabelNames())
+// claim atomically takes one job for r, or returns nil when there is none,
+// or errNothingClaimed when others took every candidate first. The label
+// sets it matches are at least as new as versionReadAt, when the version
+// that sent the runner here was read.
+func (s *Service) claim(ctx context.Context, r *actions_model.Runner, versionReadAt time.Time) (*actions_model.Task, error) {
+	keys, err := s.labelSets.matching(ctx, r.LabelNames(), versionReadAt)
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
@@ -107,9 +153,6 @@ func (s *Service) claim(ctx context.Context, r *actions_model.Runner) (*actions_
 		}
 		return errNothingClaimed
 	})
-	if errors.Is(err, errNothingClaimed) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -159,52 +202,4 @@ func (s *Service) createTask(ctx context.Context, jobID int64, r *actions_model.
 	}
 	t.RuntimeToken = token
 	return t, nil
-}
-
-// labelSetCache mirrors the short table of distinct runs-on sets. It only
-// grows, so each refresh reads just the rows added since the last one.
-type labelSetCache struct {
-	mu     sync.Mutex
-	lastID int64
-	sets   []labelSet
-}
-
-type labelSet struct {
-	key    string
-	labels []string
-}
-
-// matching returns the keys of the label sets that a runner with these label
-// names can serve: those whose every label it has.
-func (c *labelSetCache) matching(ctx context.Context, names []string) ([]string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fresh, err := actions_model.FindLabelSetsAfter(ctx, c.lastID)
-	if err != nil {
-		return nil, fmt.Errorf("load label sets: %w", err)
-	}
-	for _, s := range fresh {
-		c.sets = append(c.sets, labelSet{key: s.LabelKey, labels: s.LabelList()})
-		c.lastID = s.ID
-	}
-	have := make(map[string]bool, len(names))
-	for _, n := range names {
-		have[n] = true
-	}
-	var keys []string
-	for _, set := range c.sets {
-		if containsAll(have, set.labels) {
-			keys = append(keys, set.key)
-		}
-	}
-	return keys, nil
-}
-
-func containsAll(have map[string]bool, want []string) bool {
-	for _, w := range want {
-		if !have[w] {
-			return false
-		}
-	}
-	return true
 }

@@ -20,6 +20,8 @@ type Service struct {
 
 	runners   *runnerCache
 	labelSets *labelSetCache
+	versions  *versionCache // tasks_version per scope, and the polls waiting for it to move
+	contacts  *contactBatch
 	observer  JobObserver // hears job state changes inside their transaction; may be nil
 	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
@@ -34,6 +36,8 @@ func New(o *options.Options, box *secret.Box) *Service {
 		now:       time.Now,
 		runners:   newRunnerCache(o.Actions.RunnerAuthCacheTTL),
 		labelSets: &labelSetCache{},
+		versions:  newVersionCache(o.Actions.TasksVersionRecheck),
+		contacts:  newContactBatch(contactFlushEvery),
 	}
 }
 

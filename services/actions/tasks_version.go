@@ -1,0 +1,193 @@
+package actions
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+)
+
+// versionCache answers "what is this scope's tasks_version?" mostly from
+// memory. Every bump also bumps the instance's version, so that one row is a
+// change counter for all scopes: while it has not moved, no scope's has. The
+// cache re-reads it when this process has bumped a version since (exact for
+// its own writes) or when its last read is older than recheck (the bound on
+// how late a bump by another process is seen). A scope's own row is read
+// again only after the instance's version moved.
+type versionCache struct {
+	recheck time.Duration
+
+	mu      sync.Mutex
+	global  int64         // the instance's version, as last read
+	readAt  time.Time     // when that read began
+	since   time.Time     // when the read that first found this version began
+	bumpsAt int64         // this process's bump count when it began
+	changed chan struct{} // closed when global is seen to move
+	scopes  map[scopeKey]scopeVersion
+	waiting int  // polls waiting for a change
+	watched bool // a watcher goroutine runs
+
+	reading sync.Mutex // one reader of the instance's row at a time
+}
+
+type scopeKey struct{ ownerID, repoID int64 }
+
+type scopeVersion struct {
+	version  int64
+	atGlobal int64     // the instance's version it was read under
+	readAt   time.Time // when its read began
+}
+
+func newVersionCache(recheck time.Duration) *versionCache {
+	return &versionCache{recheck: recheck, changed: make(chan struct{}), scopes: map[scopeKey]scopeVersion{}}
+}
+
+// instance returns the instance's version, at most recheck old and never
+// older than this process's own last bump, and when the read that first
+// found it began: every bump it counts had committed by then.
+func (c *versionCache) instance(ctx context.Context) (int64, time.Time, error) {
+	bumps, _ := actions_model.LocalTasksVersionBumps(ctx)
+	c.mu.Lock()
+	if bumps == c.bumpsAt && time.Since(c.readAt) < c.recheck {
+		g, at := c.global, c.since
+		c.mu.Unlock()
+		return g, at, nil
+	}
+	c.mu.Unlock()
+	return c.reload(ctx)
+}
+
+func (c *versionCache) reload(ctx context.Context) (int64, time.Time, error) {
+	c.reading.Lock()
+	defer c.reading.Unlock()
+	bumps, _ := actions_model.LocalTasksVersionBumps(ctx)
+	start := time.Now()
+	c.mu.Lock()
+	if bumps == c.bumpsAt && start.Sub(c.readAt) < c.recheck { // read by the goroutine we waited for
+		g, at := c.global, c.since
+		c.mu.Unlock()
+		return g, at, nil
+	}
+	c.mu.Unlock()
+	g, err := actions_model.GetTasksVersion(ctx, 0, 0)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.since.IsZero() || g != c.global {
+		c.since = start
+	}
+	c.readAt, c.bumpsAt = start, bumps
+	if g != c.global {
+		c.global = g
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
+	return g, c.since, nil
+}
+
+// get returns the scope's version and when the read it comes from began.
+// The scope's row is read after the instance's version it is filed under,
+// so while the instance's version stays the same the row cannot have moved.
+func (c *versionCache) get(ctx context.Context, ownerID, repoID int64) (int64, time.Time, error) {
+	g, at, err := c.instance(ctx)
+	if err != nil || (ownerID == 0 && repoID == 0) {
+		return g, at, err
+	}
+	key := scopeKey{ownerID, repoID}
+	c.mu.Lock()
+	e, ok := c.scopes[key]
+	c.mu.Unlock()
+	if ok && e.atGlobal == g {
+		return e.version, e.readAt, nil
+	}
+	start := time.Now()
+	v, err := actions_model.GetTasksVersion(ctx, ownerID, repoID)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	c.mu.Lock()
+	if cur, ok := c.scopes[key]; !ok || cur.atGlobal <= g {
+		c.scopes[key] = scopeVersion{version: v, atGlobal: g, readAt: start}
+	}
+	c.mu.Unlock()
+	return v, start, nil
+}
+
+// wait blocks until the scope's version differs from seen (true), or until
+// the deadline passes or ctx ends (false).
+func (c *versionCache) wait(ctx context.Context, ownerID, repoID, seen int64, deadline time.Time) (bool, error) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	c.join(ctx)
+	defer c.leave()
+	for {
+		c.mu.Lock()
+		changed := c.changed
+		c.mu.Unlock()
+		v, _, err := c.get(ctx, ownerID, repoID)
+		if err != nil || v != seen {
+			return err == nil, err
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return false, nil
+		case <-ctx.Done():
+			return false, nil
+		}
+	}
+}
+
+// join counts a waiting poll and starts the watcher if none runs.
+func (c *versionCache) join(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waiting++
+	if !c.watched {
+		c.watched = true
+		go c.watch(context.WithoutCancel(ctx)) // outlives the poll that started it; keeps its database
+	}
+}
+
+func (c *versionCache) leave() {
+	c.mu.Lock()
+	c.waiting--
+	c.mu.Unlock()
+}
+
+// Waiting returns how many polls are waiting for a job.
+func (c *versionCache) Waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.waiting
+}
+
+// watch re-reads the instance's version while polls wait: at once after a
+// bump by this process, else every recheck. A move closes changed, which
+// wakes the waiting polls. It stops when none is left.
+func (c *versionCache) watch(ctx context.Context) {
+	tick := time.NewTicker(c.recheck)
+	defer tick.Stop()
+	for {
+		_, bumped := actions_model.LocalTasksVersionBumps(ctx)
+		select {
+		case <-bumped:
+		case <-tick.C:
+		}
+		c.mu.Lock()
+		if c.waiting == 0 {
+			c.watched = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		_, _, _ = c.instance(ctx) // a failed read is tried again at the next tick; waiters time out meanwhile
+	}
+}
+
+// WaitingPolls returns how many FetchTask calls are waiting for a job to be
+// queued in this process.
+func (s *Service) WaitingPolls() int { return s.versions.Waiting() }

@@ -10,10 +10,14 @@ import (
 
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
 	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
+
+	"code.runnerhub.dev/runnerhub/routers/rpc"
 )
 
 // floorHandler is the least a runner protocol server can do: it checks no
 // credentials, reads no database and answers every FetchTask with nothing.
+// It is served with the same connect options as Runnerhub's handler, so the
+// ratio measures what Runnerhub does, not how connect is configured.
 type floorHandler struct {
 	runnerv1connect.UnimplementedRunnerServiceHandler
 }
@@ -30,7 +34,7 @@ func startFloor() (string, func(), error) {
 		return "", nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(runnerv1connect.NewRunnerServiceHandler(floorHandler{}))
+	mux.Handle(runnerv1connect.NewRunnerServiceHandler(floorHandler{}, connect.WithCompressMinBytes(rpc.CompressMinBytes)))
 	srv := &http.Server{Handler: http.StripPrefix("/api/actions", mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil

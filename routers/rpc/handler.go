@@ -21,12 +21,18 @@ import (
 // Prefix is where the runner protocol is mounted, as in Gitea.
 const Prefix = "/api/actions"
 
+// CompressMinBytes is the smallest answer sent compressed when the client
+// accepts gzip (act_runner does). Most answers are a few bytes, and gzip's
+// set-up would cost more than the whole rest of an idle poll.
+const CompressMinBytes = 1024
+
 // NewHandler returns the runner protocol handler, to be mounted at Prefix.
 // The interceptors run before authentication (e.g. RegisterRateLimit).
 func NewHandler(svc *actions_service.Service, maxRequestBytes int64, interceptors ...connect.Interceptor) http.Handler {
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(append(interceptors, authInterceptor(svc))...),
 		connect.WithReadMaxBytes(int(maxRequestBytes)),
+		connect.WithCompressMinBytes(CompressMinBytes),
 	}
 	h := &runnerHandler{svc: svc}
 	mux := http.NewServeMux()

@@ -22,6 +22,7 @@ type Service struct {
 	labelSets *labelSetCache
 	versions  *versionCache // tasks_version per scope, and the polls waiting for it to move
 	contacts  *contactBatch
+	logs      *logBatch
 	observer  JobObserver // hears job state changes inside their transaction; may be nil
 	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
@@ -38,6 +39,7 @@ func New(o *options.Options, box *secret.Box) *Service {
 		labelSets: &labelSetCache{},
 		versions:  newVersionCache(o.Actions.TasksVersionRecheck),
 		contacts:  newContactBatch(contactFlushEvery),
+		logs:      newLogBatch(),
 	}
 }
 

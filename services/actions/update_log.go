@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
 
@@ -23,7 +22,9 @@ const appendAttempts = 3
 
 // UpdateLog appends rows to the runner's own task log and returns how many
 // rows are stored, counting only what is committed. Rows already stored are
-// skipped, so a resend after a lost answer is harmless.
+// skipped, so a resend after a lost answer is harmless. Each call stores its
+// rows as one chunk row (see actions_model.LogChunk), committed together
+// with the chunks of concurrent calls (see logBatch).
 func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in LogInput) (int64, error) {
 	size, err := s.checkLogInput(in)
 	if err != nil {
@@ -38,10 +39,10 @@ func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in Log
 		if in.Index > stored {
 			return 0, fmt.Errorf("%w: log index %d is past the %d rows stored; resend from %d", errs.InvalidArgument, in.Index, stored, stored)
 		}
-		fresh := in.Rows[stored-in.Index:]
-		if skipped := in.Rows[:stored-in.Index]; len(skipped) > 0 {
-			size -= contentSize(skipped)
-		}
+		// Rows below stored are there already: a resend, maybe of a call
+		// older than the last one stored.
+		skip := min(stored-in.Index, int64(len(in.Rows)))
+		fresh, freshSize := in.Rows[skip:], size-contentSize(in.Rows[:skip])
 		if t.LogClosed {
 			if len(fresh) > 0 {
 				return 0, fmt.Errorf("%w: log of task %d is closed", errs.FailedPrecondition, t.ID)
@@ -51,14 +52,10 @@ func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in Log
 		if len(fresh) == 0 && !in.NoMore {
 			return stored, nil
 		}
-		if t.LogSize+size > s.opts.MaxLogBytesPerTask {
+		if t.LogSize+freshSize > s.opts.MaxLogBytesPerTask {
 			return 0, fmt.Errorf("%w: log of task %d would exceed %d bytes", errs.ResourceExhausted, t.ID, s.opts.MaxLogBytesPerTask)
 		}
-		var ok bool
-		err = db.WithTx(ctx, func(ctx context.Context) error {
-			ok, err = actions_model.AppendLogChunk(ctx, t.ID, stored, fresh, size, in.NoMore)
-			return err
-		})
+		ok, err := s.logs.append(ctx, &logAppend{taskID: t.ID, stored: stored, size: freshSize, lines: fresh, closeLog: in.NoMore})
 		if err != nil {
 			return 0, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 
 	"code.runnerhub.dev/runnerhub/bench/rhload"
@@ -38,12 +39,28 @@ func main() {
 	fl.DurationVar(&cfg.FetchTimeout, "fetch-timeout", 5*time.Second, "act_runner's fetch_timeout (pickup, rss)")
 	fl.DurationVar(&cfg.FetchInterval, "fetch-interval", 2*time.Second, "act_runner's fetch_interval (pickup, rss)")
 	fl.DurationVar(&cfg.QueueEvery, "queue-every", 200*time.Millisecond, "pickup: pause between jobs queued")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of this process (with the server when it runs in-process) to this file")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := rhload.Run(ctx, cfg, os.Stdout); err != nil {
+	if err := run(ctx, cfg, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "rhload:", err)
 		os.Exit(1)
 	}
+}
+
+func run(ctx context.Context, cfg *rhload.Config, cpuProfile string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return rhload.Run(ctx, cfg, os.Stdout)
 }

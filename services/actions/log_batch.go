@@ -1,0 +1,103 @@
+package actions
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+)
+
+// logBatch commits the log appends of concurrent UpdateLog calls together,
+// in one transaction: a database that syncs every commit to disk (SQLite in
+// FULL mode) then pays one sync for many appends instead of one each. A
+// call is answered only once the transaction holding its rows committed.
+// The first caller to find no write under way writes everything queued;
+// the others wait for it, and one of those left over writes next.
+type logBatch struct {
+	mu      sync.Mutex
+	written sync.Cond
+	queue   []*logAppend
+	writing bool
+}
+
+// logAppend is one call's rows and, once written, its outcome.
+type logAppend struct {
+	taskID, stored, size int64
+	lines                []actions_model.LogLine
+	closeLog             bool
+
+	done bool
+	ok   bool // false: another call moved the log first
+	err  error
+}
+
+func newLogBatch() *logBatch {
+	b := &logBatch{}
+	b.written.L = &b.mu
+	return b
+}
+
+// append stores a's rows, together with whatever other calls queued meanwhile.
+func (b *logBatch) append(ctx context.Context, a *logAppend) (bool, error) {
+	b.mu.Lock()
+	b.queue = append(b.queue, a)
+	for !a.done && b.writing {
+		b.written.Wait()
+	}
+	if a.done {
+		b.mu.Unlock()
+		return a.ok, a.err
+	}
+	batch := b.queue
+	b.queue, b.writing = nil, true
+	b.mu.Unlock()
+
+	// The write serves other callers too: one caller giving up must not undo it.
+	writeLogBatch(context.WithoutCancel(ctx), batch)
+
+	b.mu.Lock()
+	for _, x := range batch {
+		x.done = true
+	}
+	b.writing = false
+	b.written.Broadcast()
+	b.mu.Unlock()
+	return a.ok, a.err
+}
+
+// writeLogBatch appends every entry in one transaction, in task order so
+// that two processes' batches lock the same tasks in the same order. When
+// the transaction fails, each entry is tried alone, so that one bad entry
+// fails only its own call.
+func writeLogBatch(ctx context.Context, batch []*logAppend) {
+	slices.SortFunc(batch, func(x, y *logAppend) int {
+		return cmp.Or(cmp.Compare(x.taskID, y.taskID), cmp.Compare(x.stored, y.stored))
+	})
+	err := db.WithTx(ctx, func(ctx context.Context) error {
+		for _, a := range batch {
+			ok, err := actions_model.AppendLogChunk(ctx, a.taskID, a.stored, a.lines, a.size, a.closeLog)
+			if err != nil {
+				return err
+			}
+			a.ok = ok
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	if len(batch) == 1 {
+		batch[0].ok, batch[0].err = false, err
+		return
+	}
+	for _, a := range batch {
+		a.err = db.WithTx(ctx, func(ctx context.Context) error {
+			var err error
+			a.ok, err = actions_model.AppendLogChunk(ctx, a.taskID, a.stored, a.lines, a.size, a.closeLog)
+			return err
+		})
+	}
+}

@@ -75,7 +75,7 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	svc.SetJobObserver(hooks) // job state changes write the webhook outbox in their transaction
 	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc,
 		Workflows: workflow_service.New(svc), Webhooks: hooks})
-	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, SecretKey: o.Security.SecretKey}))
+	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, Webhooks: hooks, SecretKey: o.Security.SecretKey}))
 	if o.Metrics.Enabled {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}

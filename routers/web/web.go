@@ -17,6 +17,7 @@ import (
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
+	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
 )
 
 // Deps is what the pages use.
@@ -26,6 +27,7 @@ type Deps struct {
 	Assets   fs.FS
 	Identity identity.Provider
 	Actions  *actions_service.Service
+	Webhooks *webhook_service.Service
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
 }
@@ -63,6 +65,7 @@ func New(d Deps) http.Handler {
 	w.handle(mux, "POST /user/login", w.signIn)
 	w.handle(mux, "POST /user/logout", w.signOut)
 	w.registerRunnerPages(mux)
+	w.registerHookPages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})

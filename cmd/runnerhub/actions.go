@@ -21,11 +21,7 @@ func generateRunnerToken(ctx context.Context, args []string, out io.Writer) erro
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	o, err := loadOptions(*cfg)
-	if err != nil {
-		return err
-	}
-	x, err := openDatabase(ctx, o)
+	o, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}

@@ -79,11 +79,7 @@ func admin(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("--%s is required\n%s", f, adminUsage)
 		}
 	}
-	o, err := loadOptions(*cfg)
-	if err != nil {
-		return err
-	}
-	x, err := openDatabase(ctx, o)
+	_, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 
-	o, err := loadOptions(*cfg)
-	if err != nil {
-		return err
-	}
-	x, err := openDatabase(ctx, o)
+	o, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}

@@ -62,17 +62,22 @@ func dataSecretKey(dataPath string) (string, error) {
 	return key, nil
 }
 
-// openDatabase connects and brings the schema up to date.
-func openDatabase(ctx context.Context, o *options.Options) (*xorm.Engine, error) {
+// setUp loads the configuration at cfgPath, connects to the database and
+// brings its schema up to date: what every command does first.
+func setUp(ctx context.Context, cfgPath string) (*options.Options, *xorm.Engine, error) {
+	o, err := loadOptions(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
 	x, err := db.Open(o.Database)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := migrations.Migrate(ctx, x); err != nil {
 		_ = x.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return x, nil
+	return o, x, nil
 }
 
 func migrate(ctx context.Context, args []string, out io.Writer) error {
@@ -80,11 +85,7 @@ func migrate(ctx context.Context, args []string, out io.Writer) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	o, err := loadOptions(*cfg)
-	if err != nil {
-		return err
-	}
-	x, err := openDatabase(ctx, o)
+	_, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}

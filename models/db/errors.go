@@ -4,8 +4,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/lib/pq"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
@@ -25,12 +29,32 @@ func wrapConnErr(err error) error {
 	if err == nil || errors.Is(err, ErrUnavailable) {
 		return err
 	}
-	var netErr net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+	if isConnErr(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
+}
+
+// isConnErr reports whether err means the database could not be reached or
+// dropped the connection, rather than that it refused the statement.
+func isConnErr(err error) bool {
+	var netErr net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, mysql.ErrInvalidConn) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		// Class 08 is "connection exception"; 57P01-57P03: the server is
+		// shutting down or starting up.
+		return pe.Code.Class() == "08" || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1040 || me.Number == 1053 // too many connections, server shutdown in progress
+	}
+	return false
 }
 
 // Wrap annotates err from a query the way WithTx does, so model functions

@@ -36,9 +36,6 @@ type Scope struct {
 	RepoID  int64
 }
 
-// IsSystem reports whether the webhook hears every repository.
-func (w *Webhook) IsSystem() bool { return w.OwnerID == 0 && w.RepoID == 0 }
-
 // EventList returns the events the webhook subscribes to.
 func (w *Webhook) EventList() []string {
 	var v []string

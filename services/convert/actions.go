@@ -70,18 +70,6 @@ func (c *Converter) Repository(ctx context.Context, repoID int64) (*Repository, 
 	}, nil
 }
 
-// Owner returns the view of an owner, or nil when it is unknown.
-func (c *Converter) Owner(ctx context.Context, ownerID int64) (*User, error) {
-	o, err := c.ids.GetOwnerByID(ctx, ownerID)
-	if errors.Is(err, errs.NotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c.owner(o), nil
-}
-
 func (c *Converter) owner(o *identity.Owner) *User {
 	typ := "User"
 	if o.IsOrg {

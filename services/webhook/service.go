@@ -76,9 +76,6 @@ type DeliveryCounter interface {
 // SetDeliveryCounter installs the counter; call it before Start.
 func (s *Service) SetDeliveryCounter(c DeliveryCounter) { s.counter = c }
 
-// SetClock replaces the clock, for tests.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // signal wakes the workers; it never blocks.
 func (s *Service) signal() {
 	select {

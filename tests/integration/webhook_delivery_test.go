@@ -269,6 +269,10 @@ func TestWebhook_ReceiverFailingTwiceGetsEachEventOnceMore(t *testing.T) {
 			assert.Equal(t, webhook_model.HookTaskSucceeded, row.Status)
 			assert.Equal(t, 3, row.Attempts)
 		}
+		status, metrics := scrapeMetrics(t, s, "")
+		require.Equal(t, http.StatusOK, status)
+		assert.Contains(t, metrics, `runnerhub_webhook_deliveries_total{outcome="failure"} 6`)
+		assert.Contains(t, metrics, `runnerhub_webhook_deliveries_total{outcome="success"} 3`)
 	}, fastHooks)
 }
 

@@ -239,13 +239,17 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, sc identity
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (a *API) getDelivery(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	hookID, err := PathID(r, "id")
-	if err != nil {
-		WriteError(w, r, err)
-		return
+// deliveryIDs reads the webhook and delivery ids of a delivery's path.
+func deliveryIDs(r *http.Request) (hookID, id int64, err error) {
+	if hookID, err = PathID(r, "id"); err != nil {
+		return 0, 0, err
 	}
-	id, err := PathID(r, "delivery")
+	id, err = PathID(r, "delivery")
+	return hookID, id, err
+}
+
+func (a *API) getDelivery(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	hookID, id, err := deliveryIDs(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -259,12 +263,7 @@ func (a *API) getDelivery(w http.ResponseWriter, r *http.Request, sc identity.Sc
 }
 
 func (a *API) redeliver(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	hookID, err := PathID(r, "id")
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	id, err := PathID(r, "delivery")
+	hookID, id, err := deliveryIDs(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return

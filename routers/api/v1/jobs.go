@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/services/convert"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
@@ -34,12 +35,7 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request, sc identity.Scope) 
 		WriteError(w, r, err)
 		return
 	}
-	v, err := a.converter().WorkflowJob(r.Context(), job, nil, nil)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	a.writeJob(w, r, http.StatusOK, job)
 }
 
 func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
@@ -53,12 +49,16 @@ func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
+	a.writeJob(w, r, http.StatusAccepted, job)
+}
+
+func (a *API) writeJob(w http.ResponseWriter, r *http.Request, status int, job *actions_model.RunJob) {
 	v, err := a.converter().WorkflowJob(r.Context(), job, nil, nil)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusAccepted, v)
+	WriteJSON(w, status, v)
 }
 
 func (a *API) listJobs(w http.ResponseWriter, r *http.Request, sc identity.Scope) {

@@ -128,7 +128,7 @@ func (c *Converter) WorkflowJob(ctx context.Context, job *actions_model.RunJob, 
 	if err != nil {
 		return nil, err
 	}
-	return c.workflowJob(ctx, job, run, repo, task, runner)
+	return c.WorkflowJobOf(ctx, job, run, repo, task, runner)
 }
 
 // WorkflowJobs returns the views of several jobs, reading each run and
@@ -154,7 +154,7 @@ func (c *Converter) WorkflowJobs(ctx context.Context, jobs []*actions_model.RunJ
 			}
 			repos[j.RepoID] = repo
 		}
-		v, err := c.workflowJob(ctx, j, run, repo, nil, nil)
+		v, err := c.WorkflowJobOf(ctx, j, run, repo, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +163,9 @@ func (c *Converter) WorkflowJobs(ctx context.Context, jobs []*actions_model.RunJ
 	return out, nil
 }
 
-func (c *Converter) workflowJob(ctx context.Context, job *actions_model.RunJob, run *actions_model.Run, repo *Repository,
+// WorkflowJobOf is WorkflowJob for a caller that has the job's run and
+// repository view already.
+func (c *Converter) WorkflowJobOf(ctx context.Context, job *actions_model.RunJob, run *actions_model.Run, repo *Repository,
 	task *actions_model.Task, runner *actions_model.Runner) (*WorkflowJob, error) {
 	if task == nil && job.TaskID != 0 {
 		var err error

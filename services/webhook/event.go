@@ -41,7 +41,7 @@ func (s *Service) JobChanged(ctx context.Context, c actions_service.JobChange) e
 	if len(targets) == 0 {
 		return nil
 	}
-	payload, err := s.workflowJobPayload(ctx, c)
+	action, payload, err := s.workflowJobPayload(ctx, c)
 	if err != nil {
 		return fmt.Errorf("workflow_job payload of job %d: %w", c.Job.ID, err)
 	}
@@ -49,7 +49,7 @@ func (s *Service) JobChanged(ctx context.Context, c actions_service.JobChange) e
 	for _, h := range targets {
 		t := &webhook_model.HookTask{
 			HookID: h.ID, JobID: c.Job.ID, DeliveryUUID: uuid.NewString(),
-			Event: EventWorkflowJob, Action: payload.Action, Payload: string(payload.body),
+			Event: EventWorkflowJob, Action: action, Payload: string(payload),
 			Status: webhook_model.HookTaskPending, NextAttempt: now,
 		}
 		if err := webhook_model.CreateHookTask(ctx, t); err != nil {
@@ -60,38 +60,32 @@ func (s *Service) JobChanged(ctx context.Context, c actions_service.JobChange) e
 	return nil
 }
 
-type builtPayload struct {
-	Action string
-	body   []byte
-}
-
-func (s *Service) workflowJobPayload(ctx context.Context, c actions_service.JobChange) (*builtPayload, error) {
-	job, err := s.conv.WorkflowJob(ctx, c.Job, c.Task, c.Runner)
+// workflowJobPayload returns the event's action (the job's GitHub status)
+// and its JSON body.
+func (s *Service) workflowJobPayload(ctx context.Context, c actions_service.JobChange) (string, []byte, error) {
+	run, err := actions_model.GetRunByID(ctx, c.Job.RunID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	repo, err := s.conv.Repository(ctx, c.Job.RepoID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
+	}
+	job, err := s.conv.WorkflowJobOf(ctx, c.Job, run, repo, c.Task, c.Runner)
+	if err != nil {
+		return "", nil, err
 	}
 	p := &workflowJobPayload{Action: job.Status, WorkflowJob: job, Repository: repo, Sender: repo.Owner}
 	if repo.Owner != nil && repo.Owner.Type == "Organization" {
 		p.Organization = repo.Owner
 	}
-	run, err := actions_model.GetRunByID(ctx, c.Job.RunID)
-	if err != nil {
-		return nil, err
-	}
 	actor, err := s.conv.Actor(ctx, run, repo)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if actor != nil {
 		p.Sender = actor
 	}
 	body, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	return &builtPayload{Action: p.Action, body: body}, nil
+	return p.Action, body, err
 }

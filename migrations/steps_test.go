@@ -73,3 +73,22 @@ func TestV0003_AddsCapabilitiesToExistingRunners(t *testing.T) {
 		assert.Equal(t, `["cancelling"]`, rows[0]["capabilities"])
 	})
 }
+
+// TestLatest_KeepsUniqueKeys guards against a step that drops keys while
+// adding columns: the unique keys the code relies on still refuse duplicates.
+func TestLatest_KeepsUniqueKeys(t *testing.T) {
+	eachBackendAt(t, migrations.Latest(), func(t *testing.T, x *xorm.Engine) {
+		dup := func(stmt string, args ...any) {
+			t.Helper()
+			_, err := x.Exec(append([]any{stmt}, args...)...)
+			require.NoError(t, err)
+			_, err = x.Exec(append([]any{stmt}, args...)...)
+			assert.Error(t, err, "a second %q must break a unique key", stmt)
+		}
+		dup("INSERT INTO action_runner (uuid, name, token_hash) VALUES (?, ?, ?)", "u-1", "r", "h")
+		dup("INSERT INTO "+x.Quote("user")+" (lower_name, name) VALUES (?, ?)", "octo", "octo")
+		dup("INSERT INTO action_task_output (task_id, output_key) VALUES (?, ?)", 1, "k")
+		dup("INSERT INTO action_log_chunk (task_id, first_index, row_count) VALUES (?, ?, ?)", 1, 0, 1)
+		dup("INSERT INTO action_tasks_version (owner_id, repo_id) VALUES (?, ?)", 0, 0)
+	})
+}

@@ -11,5 +11,5 @@ type v0002ActionRunner struct {
 func (v0002ActionRunner) TableName() string { return "action_runner" }
 
 func v0002AddRunnerEphemeral(x *xorm.Engine) error {
-	return x.Sync(new(v0002ActionRunner))
+	return addColumns(x, new(v0002ActionRunner))
 }

@@ -12,5 +12,5 @@ type v0003ActionRunner struct {
 func (v0003ActionRunner) TableName() string { return "action_runner" }
 
 func v0003AddRunnerCapabilities(x *xorm.Engine) error {
-	return x.Sync(new(v0003ActionRunner))
+	return addColumns(x, new(v0003ActionRunner))
 }

@@ -33,5 +33,8 @@ type v0004RepoAdmin struct {
 func (v0004RepoAdmin) TableName() string { return "repo_admin" }
 
 func v0004AddIdentity(x *xorm.Engine) error {
-	return x.Sync(new(v0004User), new(v0004OrgOwner), new(v0004RepoAdmin))
+	if err := addColumns(x, new(v0004User)); err != nil {
+		return err
+	}
+	return x.Sync(new(v0004OrgOwner), new(v0004RepoAdmin))
 }

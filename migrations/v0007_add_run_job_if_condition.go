@@ -11,8 +11,5 @@ type v0007ActionRunJob struct {
 func (v0007ActionRunJob) TableName() string { return "action_run_job" }
 
 func v0007AddRunJobIfCondition(x *xorm.Engine) error {
-	// A plain Sync of this partial struct would drop the table's indexes and
-	// unique keys, which the struct does not list.
-	_, err := x.SyncWithOptions(xorm.SyncOptions{IgnoreConstrains: true, IgnoreIndices: true}, new(v0007ActionRunJob))
-	return err
+	return addColumns(x, new(v0007ActionRunJob))
 }

@@ -12,8 +12,7 @@ type v0012ActionRunJob struct {
 func (v0012ActionRunJob) TableName() string { return "action_run_job" }
 
 func v0012AddRunJobQueued(x *xorm.Engine) error {
-	// A plain Sync of this partial struct would drop the table's indexes.
-	if _, err := x.SyncWithOptions(xorm.SyncOptions{IgnoreConstrains: true, IgnoreIndices: true}, new(v0012ActionRunJob)); err != nil {
+	if err := addColumns(x, new(v0012ActionRunJob)); err != nil {
 		return err
 	}
 	// A job waiting now was last written when it became waiting.

@@ -24,7 +24,8 @@ var (
 	ErrUnavailable = errs.Unavailable
 )
 
-// wrapConnErr tags connection-level failures with ErrUnavailable.
+// wrapConnErr tags connection-level failures with ErrUnavailable, and text
+// the database cannot store with errs.InvalidArgument.
 func wrapConnErr(err error) error {
 	if err == nil || errors.Is(err, ErrUnavailable) {
 		return err
@@ -32,7 +33,25 @@ func wrapConnErr(err error) error {
 	if isConnErr(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	if isBadText(err) {
+		return fmt.Errorf("%w: text with a NUL character or invalid UTF-8: %w", errs.InvalidArgument, err)
+	}
 	return err
+}
+
+// isBadText reports whether the database refused a value as text it cannot
+// hold (PostgreSQL takes no NUL, neither takes invalid UTF-8): the input's
+// fault, wherever a check before the query missed it.
+func isBadText(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "22021" // character_not_in_repertoire
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1366 // incorrect string value
+	}
+	return false
 }
 
 // isConnErr reports whether err means the database could not be reached or

@@ -54,3 +54,16 @@ func TestWrap_StatementErrorsStayAsTheyAre(t *testing.T) {
 	}
 	assert.NoError(t, Wrap(nil))
 }
+
+func TestWrap_TextTheDatabaseCannotHoldIsInvalidArgument(t *testing.T) {
+	for name, err := range map[string]error{
+		"pg nul":        &pq.Error{Code: "22021", Message: `invalid byte sequence for encoding "UTF8": 0x00`},
+		"mysql bad utf": &mysql.MySQLError{Number: 1366, Message: "Incorrect string value"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := Wrap(err)
+			assert.ErrorIs(t, got, errs.InvalidArgument)
+			assert.NotErrorIs(t, got, errs.Unavailable)
+		})
+	}
+}

@@ -28,11 +28,13 @@ var fuzzProcedures = []string{
 }
 
 // FuzzRunnerService posts arbitrary bodies, as protobuf or JSON, to every
-// runner call of a real server (on SQLite) with a registered runner that
-// holds a task. Whatever arrives, the server must not fail: a malformed or
-// refused request is the client's error (4xx), never an internal one.
+// runner call of a real server with a registered runner that holds a task.
+// Whatever arrives, the server must not fail: a malformed or refused
+// request is the client's error (4xx), never an internal one. It runs on
+// PostgreSQL when TEST_PGSQL_DSN is set, the strictest about text (a NUL in
+// a runner name once made it fail there), else on SQLite.
 func FuzzRunnerService(f *testing.F) {
-	s := testserver.Start(f, dbtest.Backends()[0])
+	s := testserver.Start(f, strictestBackend())
 	repo := s.CreateRepo(f, "octo", "app")
 	r := s.Register(f, s.RegistrationToken(f, actions_service.Scope{}), "fuzzed", []string{"ubuntu-latest"}, false)
 	s.QueueJobs(f, repo, []string{"ubuntu-latest"}, []string{"ubuntu-latest"})
@@ -70,6 +72,15 @@ func FuzzRunnerService(f *testing.F) {
 			t.Fatalf("%s answered %d to %q: %s", procedure, rec.Code, body, rec.Body)
 		}
 	})
+}
+
+func strictestBackend() dbtest.Backend {
+	for _, b := range dbtest.Backends() {
+		if b.Name == "postgres" {
+			return b
+		}
+	}
+	return dbtest.Backends()[0]
 }
 
 func post(s *testserver.Server, r *testserver.Runner, procedure string, asJSON bool, body []byte) *httptest.ResponseRecorder {

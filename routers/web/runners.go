@@ -96,7 +96,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	for i, t := range tokens {
 		state := w.Actions.TokenState(t)
 		trows[i] = tokenRow{
-			ID: t.ID, Name: t.Name, Description: t.Description, State: state, StateClass: strings.ReplaceAll(state, " ", "-"),
+			ID: t.ID, Name: visible(t.Name), Description: visible(t.Description), State: state, StateClass: strings.ReplaceAll(state, " ", "-"),
 			IsDefault: t.IsDefault, Disabled: t.Disabled, Uses: t.Uses, MaxUses: t.MaxUses, ExpiresUnix: t.ExpiresUnix, Created: t.Created,
 		}
 	}
@@ -123,11 +123,11 @@ func (w *Web) toRunnerRow(rn *actions_service.RunnerInfo) runnerRow {
 		status = "online"
 	}
 	row := runnerRow{
-		ID: rn.ID, Name: rn.Name, Status: status, Version: rn.Version, Labels: rn.LabelList(),
+		ID: rn.ID, Name: visible(rn.Name), Status: status, Version: visible(rn.Version), Labels: visibleAll(rn.LabelList()),
 		Ephemeral: rn.Ephemeral, Disabled: rn.Disabled, LastOnline: rn.LastOnline, Created: rn.Created,
 	}
 	if rn.Job != nil {
-		row.CurrentJob = rn.Job.Name
+		row.CurrentJob = visible(rn.Job.Name)
 	} else if rn.Task != nil {
 		row.CurrentJob = fmt.Sprintf("task %d", rn.Task.ID)
 	}
@@ -174,13 +174,13 @@ func (w *Web) runnerPage(rw http.ResponseWriter, r *http.Request, sc identity.Sc
 	for i, t := range tasks {
 		trows[i] = taskRow{ID: t.ID, Status: t.Status.String(), Started: t.Started, Stopped: t.Stopped}
 		if t.Job != nil {
-			trows[i].JobName = t.Job.Name
+			trows[i].JobName = visible(t.Job.Name)
 		}
 	}
 	row := w.toRunnerRow(rn)
 	row.Scope = w.scopeNameOf(r, map[[2]int64]string{}, rn.OwnerID, rn.RepoID)
 	w.render(rw, r, http.StatusOK, "runner", map[string]any{
-		"Title": "Runner " + rn.Name, "ScopeName": scopeTitle(sc), "BaseURL": base, "Runner": row, "Tasks": trows,
+		"Title": "Runner " + row.Name, "ScopeName": scopeTitle(sc), "BaseURL": base, "Runner": row, "Tasks": trows,
 	})
 }
 

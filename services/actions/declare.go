@@ -23,8 +23,8 @@ func (s *Service) Declare(ctx context.Context, r *actions_model.Runner, in Decla
 	if err := s.checkLabels(in.Capabilities); err != nil {
 		return nil, fmt.Errorf("capabilities: %w", err)
 	}
-	if len(in.Version) > maxVersionLen {
-		return nil, fmt.Errorf("%w: version is longer than %d bytes", errs.InvalidArgument, maxVersionLen)
+	if len(in.Version) > maxVersionLen || !isText(in.Version) {
+		return nil, fmt.Errorf("%w: version must be UTF-8 text of at most %d bytes", errs.InvalidArgument, maxVersionLen)
 	}
 	updated := *r
 	updated.Version = in.Version

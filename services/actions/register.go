@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -45,8 +44,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Registered, 
 	if err := s.checkLabels(in.Labels); err != nil {
 		return nil, err
 	}
-	if len(in.Version) > maxVersionLen {
-		return nil, fmt.Errorf("%w: version is longer than %d bytes", errs.InvalidArgument, maxVersionLen)
+	if len(in.Version) > maxVersionLen || !isText(in.Version) {
+		return nil, fmt.Errorf("%w: version must be UTF-8 text of at most %d bytes", errs.InvalidArgument, maxVersionLen)
 	}
 	if err := s.checkLabels(in.Capabilities); err != nil {
 		return nil, fmt.Errorf("capabilities: %w", err)
@@ -113,8 +112,8 @@ func checkName(name string) error {
 		return fmt.Errorf("%w: runner name is empty", errs.InvalidArgument)
 	case len(name) > maxNameLen:
 		return fmt.Errorf("%w: runner name is longer than %d bytes", errs.InvalidArgument, maxNameLen)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("%w: runner name is not valid UTF-8", errs.InvalidArgument)
+	case !isText(name):
+		return fmt.Errorf("%w: runner name is not UTF-8 text (or holds a NUL character)", errs.InvalidArgument)
 	}
 	return nil
 }
@@ -132,8 +131,8 @@ func (s *Service) checkLabels(labels []string) error {
 			return fmt.Errorf("%w: label %d has an empty name", errs.InvalidArgument, i)
 		case len(l) > maxLabelLen:
 			return fmt.Errorf("%w: label %d is longer than %d bytes", errs.InvalidArgument, i, maxLabelLen)
-		case !utf8.ValidString(l):
-			return fmt.Errorf("%w: label %d is not valid UTF-8", errs.InvalidArgument, i)
+		case !isText(l):
+			return fmt.Errorf("%w: label %d is not UTF-8 text (or holds a NUL character)", errs.InvalidArgument, i)
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/models/db"
@@ -173,10 +172,12 @@ func checkTaskState(in TaskStateInput) error {
 	}
 	for k, v := range in.Outputs {
 		switch {
-		case k == "" || len(k) > maxOutputKeyLen || !utf8.ValidString(k):
+		case k == "" || len(k) > maxOutputKeyLen || !isText(k):
 			return fmt.Errorf("%w: output key %.40q must be 1 to %d bytes of UTF-8", errs.InvalidArgument, k, maxOutputKeyLen)
 		case len(v) > maxOutputValueLen:
 			return fmt.Errorf("%w: output %q is larger than %d bytes", errs.InvalidArgument, k, maxOutputValueLen)
+		case !isText(v):
+			return fmt.Errorf("%w: output %q is not UTF-8 text (or holds a NUL character)", errs.InvalidArgument, k)
 		}
 	}
 	return nil

@@ -30,6 +30,7 @@ var steps = []Step{
 	{8, "create the webhook table", v0008CreateWebhook},
 	{9, "create the hook_task delivery outbox", v0009CreateHookTask},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued},
+	{13, "create the audit log of registration tokens and runners", v0013CreateAudit},
 }
 
 // schemaVersion records how far a database has been migrated.

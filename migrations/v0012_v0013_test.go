@@ -54,3 +54,29 @@ func assertClaimIndexKept(t *testing.T, x *xorm.Engine) {
 		}
 	}
 }
+
+func TestV0013_CreatesAuditTable(t *testing.T) {
+	eachBackendAt(t, 13, func(t *testing.T, x *xorm.Engine) {
+		_, err := x.Exec("INSERT INTO action_audit (owner_id, repo_id, actor_id, actor, action, target_type, target_id, target_name, remote_addr, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			7, 0, 1, "alice", "runner.deleted", "runner", 3, "build-1", "192.0.2.10", 1700000000)
+		require.NoError(t, err)
+		rows, err := x.QueryString("SELECT actor, action, target_name, remote_addr, detail FROM action_audit WHERE owner_id = 7 AND repo_id = 0")
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		assert.Equal(t, "alice", rows[0]["actor"])
+		assert.Equal(t, "runner.deleted", rows[0]["action"])
+		assert.Equal(t, "192.0.2.10", rows[0]["remote_addr"])
+		tables, err := x.DBMetas()
+		require.NoError(t, err)
+		for _, tb := range tables {
+			if tb.Name == "action_audit" {
+				idx, ok := tb.Indexes["IDX_action_audit_scope"]
+				if !ok {
+					idx, ok = tb.Indexes["scope"]
+				}
+				require.True(t, ok, "the scope index lists a scope's events: %v", tb.Indexes)
+				assert.Equal(t, []string{"owner_id", "repo_id"}, idx.Cols)
+			}
+		}
+	})
+}

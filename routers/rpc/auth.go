@@ -31,7 +31,7 @@ func authInterceptor(svc *actions_service.Service) connect.UnaryInterceptorFunc 
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			procedure := req.Spec().Procedure
 			if procedure == runnerv1connect.RunnerServiceRegisterProcedure {
-				return next(ctx, req)
+				return next(actions_service.WithActor(ctx, actions_service.Actor{Name: "runner", RemoteAddr: req.Peer().Addr}), req)
 			}
 			call := actions_service.CallOther
 			if procedure == runnerv1connect.RunnerServiceUpdateTaskProcedure || procedure == runnerv1connect.RunnerServiceUpdateLogProcedure {
@@ -41,6 +41,7 @@ func authInterceptor(svc *actions_service.Service) connect.UnaryInterceptorFunc 
 			if err != nil {
 				return nil, toConnectError(ctx, procedure, err)
 			}
+			ctx = actions_service.WithActor(ctx, actions_service.Actor{RunnerID: r.ID, Name: "runner " + r.Name, RemoteAddr: req.Peer().Addr})
 			return next(context.WithValue(ctx, runnerKey{}, r), req)
 		}
 	}

@@ -103,7 +103,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	data := map[string]any{
 		"Title": "Runners", "ScopeName": scopeTitle(sc), "BaseURL": base, "ShowScope": sc.IsInstance(),
 		"Runners": rows, "Total": total, "Tokens": trows, "DefaultToken": defaultToken,
-		"InstanceURL": w.Options.Server.RootURL, "HooksURL": hooksURL(base),
+		"InstanceURL": w.Options.Server.RootURL, "HooksURL": hooksURL(base), "AuditURL": auditURL(base),
 	}
 	if page > 1 {
 		data["PrevPage"] = page - 1

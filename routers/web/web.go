@@ -66,6 +66,7 @@ func New(d Deps) http.Handler {
 	w.handle(mux, "POST /user/logout", w.signOut)
 	w.registerRunnerPages(mux)
 	w.registerHookPages(mux)
+	w.registerAuditPages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -87,6 +88,7 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 		ctx := context.WithValue(r.Context(), csrfKey{}, w.csrfToken(csrfSeed))
 		if u := w.sessionUser(r); u != nil {
 			ctx = context.WithValue(ctx, userKey{}, u)
+			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr}) // for the audit log
 		}
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost && !w.validCSRF(rw, r, csrfSeed) {

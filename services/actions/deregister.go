@@ -25,8 +25,11 @@ func (s *Service) Deregister(ctx context.Context, r *actions_model.Runner, force
 				return err
 			}
 		}
-		_, err = actions_model.DeleteRunner(ctx, r.ID, s.now().Unix())
-		return err
+		deleted, err := actions_model.DeleteRunner(ctx, r.ID, s.now().Unix())
+		if err != nil || !deleted {
+			return err
+		}
+		return s.auditRunner(ctx, r, removalAction(ctx, r), "")
 	})
 	s.runners.drop(r.UUID)
 	return err

@@ -36,6 +36,7 @@ type MaintenanceReport map[string]int
 // it at once: each change is a compare-and-set, and losing one is normal.
 // It stops at the first database error and returns what was done until then.
 func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceReport, error) {
+	ctx = WithActor(ctx, Actor{Name: "maintenance"}) // for the audit log
 	rep := MaintenanceReport{}
 	now := s.now()
 	o := s.opts
@@ -208,10 +209,10 @@ func (s *Service) retireEphemeral(ctx context.Context, runnerID, now int64) (str
 	if err != nil || !r.Ephemeral {
 		return "", err
 	}
-	if _, err := actions_model.DeleteRunner(ctx, r.ID, now); err != nil {
+	if deleted, err := actions_model.DeleteRunner(ctx, r.ID, now); err != nil || !deleted {
 		return "", err
 	}
-	return r.UUID, nil
+	return r.UUID, s.auditRunner(ctx, r, AuditRunnerRetired, "its runner went silent before the job started")
 }
 
 // endTimedOutTasks fails the tasks that have run longer than the job
@@ -253,12 +254,18 @@ func (s *Service) removeIdleEphemeralRunners(ctx context.Context, cutoff int64, 
 		return err
 	}
 	for _, r := range rs {
-		ok, err := actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix())
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			ok, err := actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix())
+			if err != nil || !ok {
+				return errors.Join(err, errLost) // it took a job, or someone else removed it
+			}
+			return s.auditRunner(ctx, r, AuditRunnerDeleted, "ephemeral and never took a job")
+		})
+		if errors.Is(err, errLost) {
+			continue
+		}
 		if err != nil {
 			return err
-		}
-		if !ok {
-			continue // it took a job, or someone else removed it
 		}
 		s.runners.drop(r.UUID)
 		s.done(ctx, rep, MaintenanceIdleEphemeralRemoved, "runner", r.ID, "name", r.Name, "registered", r.Created)
@@ -275,12 +282,18 @@ func (s *Service) removeOfflineRunners(ctx context.Context, cutoff int64, rep Ma
 		return err
 	}
 	for _, r := range rs {
-		ok, err := actions_model.DeleteOfflineRunner(ctx, r.ID, cutoff, s.now().Unix())
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			ok, err := actions_model.DeleteOfflineRunner(ctx, r.ID, cutoff, s.now().Unix())
+			if err != nil || !ok {
+				return errors.Join(err, errLost)
+			}
+			return s.auditRunner(ctx, r, AuditRunnerDeleted, "offline since "+time.Unix(r.LastOnline, 0).UTC().Format(time.RFC3339))
+		})
+		if errors.Is(err, errLost) {
+			continue
+		}
 		if err != nil {
 			return err
-		}
-		if !ok {
-			continue
 		}
 		s.runners.drop(r.UUID)
 		s.done(ctx, rep, MaintenanceOfflineRunnerRemoved, "runner", r.ID, "name", r.Name, "last_online", r.LastOnline)

@@ -72,7 +72,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Registered, 
 		}
 		r.OwnerID, r.RepoID, r.RegistrationTokenID = rt.OwnerID, rt.RepoID, rt.ID
 		r.LastOnline = s.now().Unix()
-		return actions_model.CreateRunner(ctx, r)
+		if err := actions_model.CreateRunner(ctx, r); err != nil {
+			return err
+		}
+		return s.auditRunner(ctx, r, AuditRunnerRegister, registeredDetail(rt, r))
 	})
 	if err != nil {
 		return nil, err

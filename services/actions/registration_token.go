@@ -33,7 +33,7 @@ func (s *Service) DefaultRegistrationToken(ctx context.Context, sc Scope) (strin
 		if !errors.Is(err, db.ErrNotExist) {
 			return err
 		}
-		token, err = s.createDefaultToken(ctx, sc, secret.NewToken())
+		token, err = s.createDefaultToken(ctx, sc, secret.NewToken(), AuditTokenCreated)
 		return err
 	})
 	return token, err
@@ -48,7 +48,7 @@ func (s *Service) ResetRegistrationToken(ctx context.Context, sc Scope) (string,
 			return err
 		}
 		var err error
-		token, err = s.createDefaultToken(ctx, sc, secret.NewToken())
+		token, err = s.createDefaultToken(ctx, sc, secret.NewToken(), AuditTokenReset)
 		return err
 	})
 	return token, err
@@ -73,12 +73,12 @@ func (s *Service) SeedRegistrationToken(ctx context.Context, token string) error
 		if err := actions_model.DeleteDefaultRunnerTokens(ctx, 0, 0, s.now().Unix()); err != nil {
 			return err
 		}
-		_, err := s.createDefaultToken(ctx, Scope{}, token)
+		_, err := s.createDefaultToken(ctx, Scope{}, token, AuditTokenCreated)
 		return err
 	})
 }
 
-func (s *Service) createDefaultToken(ctx context.Context, sc Scope, token string) (string, error) {
+func (s *Service) createDefaultToken(ctx context.Context, sc Scope, token, auditAction string) (string, error) {
 	t := &actions_model.RunnerToken{
 		Name:        "default",
 		TokenHash:   secret.Hash(token),
@@ -87,5 +87,8 @@ func (s *Service) createDefaultToken(ctx context.Context, sc Scope, token string
 		RepoID:      sc.RepoID,
 		IsDefault:   true,
 	}
-	return token, actions_model.CreateRunnerToken(ctx, t)
+	if err := actions_model.CreateRunnerToken(ctx, t); err != nil {
+		return "", err
+	}
+	return token, s.auditToken(ctx, t, auditAction)
 }

@@ -57,7 +57,10 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, sc Scope, in Name
 		if n > 0 {
 			return fmt.Errorf("%w: a registration token named %q exists in this scope", errs.AlreadyExists, in.Name)
 		}
-		return actions_model.CreateRunnerToken(ctx, t)
+		if err := actions_model.CreateRunnerToken(ctx, t); err != nil {
+			return err
+		}
+		return s.auditToken(ctx, t, AuditTokenCreated)
 	})
 	if err != nil {
 		return nil, "", err
@@ -94,7 +97,10 @@ func (s *Service) SetRegistrationTokenDisabled(ctx context.Context, sc Scope, id
 			return err
 		}
 		t.Disabled = disabled
-		return actions_model.SetRunnerTokenDisabled(ctx, id, disabled)
+		if err := actions_model.SetRunnerTokenDisabled(ctx, id, disabled); err != nil {
+			return err
+		}
+		return s.auditToken(ctx, t, map[bool]string{true: AuditTokenDisabled, false: AuditTokenEnabled}[disabled])
 	})
 	return t, err
 }
@@ -102,10 +108,14 @@ func (s *Service) SetRegistrationTokenDisabled(ctx context.Context, sc Scope, id
 // DeleteRegistrationToken removes one of the scope's tokens for good.
 func (s *Service) DeleteRegistrationToken(ctx context.Context, sc Scope, id int64) error {
 	return db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.GetRegistrationToken(ctx, sc, id); err != nil {
+		t, err := s.GetRegistrationToken(ctx, sc, id)
+		if err != nil {
 			return err
 		}
-		return actions_model.DeleteRunnerToken(ctx, id, s.now().Unix())
+		if err := actions_model.DeleteRunnerToken(ctx, id, s.now().Unix()); err != nil {
+			return err
+		}
+		return s.auditToken(ctx, t, AuditTokenDeleted)
 	})
 }
 

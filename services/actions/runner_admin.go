@@ -105,6 +105,9 @@ func (s *Service) SetRunnerDisabled(ctx context.Context, sc Scope, id int64, dis
 		if err := actions_model.UpdateRunner(ctx, r, "disabled"); err != nil {
 			return err
 		}
+		if err := s.auditRunner(ctx, r, map[bool]string{true: AuditRunnerDisabled, false: AuditRunnerEnabled}[disabled], ""); err != nil {
+			return err
+		}
 		if disabled {
 			return nil
 		}

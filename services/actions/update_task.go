@@ -137,8 +137,14 @@ func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status act
 	if err != nil || !runner.Ephemeral {
 		return "", err
 	}
-	if _, err := actions_model.DeleteRunner(ctx, runner.ID, now); err != nil {
+	deleted, err := actions_model.DeleteRunner(ctx, runner.ID, now)
+	if err != nil {
 		return "", err
+	}
+	if deleted {
+		if err := s.auditRunner(ctx, runner, AuditRunnerRetired, fmt.Sprintf("after task %d", t.ID)); err != nil {
+			return "", err
+		}
 	}
 	return runner.UUID, nil
 }

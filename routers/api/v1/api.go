@@ -92,6 +92,7 @@ func (a *API) routes() {
 	a.registerRepoRoutes()
 	a.registerRunnerRoutes()
 	a.registerRegistrationTokenRoutes()
+	a.registerAuditRoutes()
 	a.registerWorkflowRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
@@ -113,7 +114,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, authErr)
 		return
 	}
-	a.mux.ServeHTTP(w, r.WithContext(withCaller(r.Context(), u)))
+	ctx := withCaller(r.Context(), u)
+	if u != nil { // the audit log records who changed what, from where
+		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr})
+	}
+	a.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // Handle registers a route for any authenticated caller. pattern is a

@@ -121,22 +121,24 @@ func (s *faultSite) writeConfig(t *testing.T, name string, dbo options.Database,
 
 // serverProcess is a running `runnerhub serve`.
 type serverProcess struct {
-	cmd      *exec.Cmd
-	URL      string // http://127.0.0.1:port
-	logs     *lockedBuffer
-	done     chan error
-	killOnce sync.Once
+	cmd  *exec.Cmd
+	URL  string // http://127.0.0.1:port
+	logs *lockedBuffer
+	done chan struct{} // closed when the process has exited
 }
 
 // startServer runs `serve --config cfg` and waits until it listens.
 func startServer(t *testing.T, bin, cfg string) *serverProcess {
 	t.Helper()
-	p := &serverProcess{cmd: exec.Command(bin, "serve", "--config", cfg), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &serverProcess{cmd: exec.Command(bin, "serve", "--config", cfg), logs: &lockedBuffer{}, done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	require.NoError(t, err)
 	p.cmd.Stderr = p.logs
 	require.NoError(t, p.cmd.Start())
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() {
+		_ = p.cmd.Wait() // how it ended is the test's to judge from what it sees
+		close(p.done)
+	}()
 	t.Cleanup(func() { p.kill() })
 	lines := bufio.NewScanner(stdout)
 	require.True(t, lines.Scan(), "serve prints its address; stderr: %s", p.logs)
@@ -148,10 +150,8 @@ func startServer(t *testing.T, bin, cfg string) *serverProcess {
 // kill ends the process with SIGKILL, as a crash or the OOM killer would,
 // and waits until it is gone.
 func (p *serverProcess) kill() {
-	p.killOnce.Do(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL) // fails only when it has already exited
-		<-p.done
-	})
+	_ = p.cmd.Process.Signal(syscall.SIGKILL) // fails only when it has already exited
+	<-p.done
 }
 
 func (p *serverProcess) rpcURL() string { return p.URL + "/api/actions" }

@@ -110,6 +110,7 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
 	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
 	r.duration("actions", "FETCH_TASK_WAIT", &a.FetchTaskWait)
+	r.int("actions", "FETCH_TASK_MAX_WAITING", &a.FetchTaskMaxWaiting)
 	r.duration("actions", "TASKS_VERSION_RECHECK", &a.TasksVersionRecheck)
 	r.str("actions", "DEFAULT_ACTIONS_URL", &a.DefaultActionsURL)
 	r.int("actions", "REGISTER_RATE_LIMIT", &a.RegisterRateLimit)

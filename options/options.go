@@ -65,6 +65,9 @@ type Actions struct {
 	RunnerOfflineAfter time.Duration // RUNNER_OFFLINE_AFTER
 	// RunnerAuthCacheTTL bounds how long a verified runner credential is
 	// trusted without a database read; deletions in this process take effect at once.
+	// A claim always asks the database, so a runner removed or disabled by
+	// another process never gets a job, and is told it was removed at its
+	// next claim or when the copy expires.
 	RunnerAuthCacheTTL   time.Duration // RUNNER_AUTH_CACHE_TTL
 	MaxLogRowsPerRequest int           // MAX_LOG_ROWS_PER_REQUEST
 	MaxLogRowBytes       int           // MAX_LOG_ROW_BYTES
@@ -79,6 +82,11 @@ type Actions struct {
 	// that sends a deadline (act_runner sends its fetch_timeout), and ends a
 	// second before that deadline. 0 answers at once.
 	FetchTaskWait time.Duration // FETCH_TASK_WAIT
+	// FetchTaskMaxWaiting bounds how many polls one process holds at once;
+	// each costs about 35 KB of memory. Past it, polls are answered at once
+	// and their connections closed, so that a large fleet's idle
+	// connections do not pile up either.
+	FetchTaskMaxWaiting int // FETCH_TASK_MAX_WAITING
 	// TasksVersionRecheck bounds how late a process learns of jobs queued by
 	// another process sharing the database: how old its cached tasks_version
 	// may be, and how often waiting polls look again.
@@ -170,13 +178,14 @@ func Default() *Options {
 		Actions: Actions{
 			EphemeralLogGrace:    5 * time.Minute,
 			RunnerOfflineAfter:   time.Minute,
-			RunnerAuthCacheTTL:   2 * time.Second,
+			RunnerAuthCacheTTL:   30 * time.Second,
 			MaxLogRowsPerRequest: 10000,
 			MaxLogRowBytes:       64 << 10,
 			MaxLogBytesPerTask:   256 << 20,
 			MaxLabels:            64,
 			JobTimeout:           3 * time.Hour,
 			FetchTaskWait:        3 * time.Second,
+			FetchTaskMaxWaiting:  1000,
 			TasksVersionRecheck:  50 * time.Millisecond,
 			DefaultActionsURL:    "https://github.com",
 			RegisterRateLimit:    10,
@@ -233,8 +242,8 @@ func (o *Options) Validate() error {
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
 	}
-	if o.Actions.FetchTaskWait < 0 || o.Actions.TasksVersionRecheck <= 0 {
-		errs = append(errs, errors.New("[actions] FETCH_TASK_WAIT must not be negative and TASKS_VERSION_RECHECK must be positive"))
+	if o.Actions.FetchTaskWait < 0 || o.Actions.FetchTaskMaxWaiting < 0 || o.Actions.TasksVersionRecheck <= 0 {
+		errs = append(errs, errors.New("[actions] FETCH_TASK_WAIT and FETCH_TASK_MAX_WAITING must not be negative, TASKS_VERSION_RECHECK must be positive"))
 	}
 	if o.Actions.RegisterRateLimit < 0 || o.Actions.RegisterRateBurst < 0 || o.API.RateLimit < 0 || o.API.RateLimitBurst < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative"))

@@ -15,15 +15,31 @@ import (
 	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
 )
 
-// newHTTPClient keeps at most conns connections to the server, reused
-// between calls as act_runner's default client does.
+// newHTTPClient keeps up to conns connections to the server open and
+// reuses them between calls, as each act_runner keeps its own.
 func newHTTPClient(conns int) *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		MaxConnsPerHost:     conns,
-		MaxIdleConnsPerHost: max(conns, 1),
+		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}}
+}
+
+// runnerClients returns one protocol client per runner, each on its own
+// connection as separate act_runner processes are (own), or all sharing one
+// pool of connections, as runners behind a reverse proxy reach the server
+// over the proxy's pool.
+func runnerClients(base string, n int, own bool) []runnerv1connect.RunnerServiceClient {
+	cs := make([]runnerv1connect.RunnerServiceClient, n)
+	shared := newClient(newHTTPClient(n), base)
+	for i := range cs {
+		cs[i] = shared
+		if own {
+			cs[i] = newClient(newHTTPClient(1), base)
+		}
+	}
+	return cs
 }
 
 // newClient returns a protocol client on base (the server's root URL).

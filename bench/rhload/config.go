@@ -35,4 +35,8 @@ type Config struct {
 	FetchTimeout  time.Duration
 	FetchInterval time.Duration
 	QueueEvery    time.Duration // pause between jobs queued while runners poll (pickup)
+	// OwnConnections gives each polling runner its own connection, as
+	// separate act_runners reaching the server directly have (pickup, rss).
+	OwnConnections bool
+	HeapProfile    string // rss: write this process's heap at the memory peak here
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
+	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
 )
 
 // runPickup measures how long a job queued while runners idle waits until a
@@ -18,7 +19,7 @@ import (
 // server's own; with -server-bin or -url: another process's, so the wake-up
 // has to cross processes).
 func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
-	c := newClient(newHTTPClient(0), t.URL)
+	c := newClient(newHTTPClient(16), t.URL)
 	runners, err := register(ctx, c, t.RegToken, cfg.Runners, cfg.LabelSets, 16)
 	if err != nil {
 		return err
@@ -27,14 +28,14 @@ func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "pickup: %d runners over %d label sets polling like act_runner (fetch_timeout %s, fetch_interval %s), %d jobs queued %s apart; server: %s\n",
-		len(runners), cfg.LabelSets, cfg.FetchTimeout, cfg.FetchInterval, cfg.Jobs, cfg.QueueEvery, t.Where)
+	fmt.Fprintf(out, "pickup: %d runners over %d label sets polling like act_runner (fetch_timeout %s, fetch_interval %s), %s, %d jobs queued %s apart; server: %s\n",
+		len(runners), cfg.LabelSets, cfg.FetchTimeout, cfg.FetchInterval, connections(cfg), cfg.Jobs, cfg.QueueEvery, t.Where)
 
 	var mu sync.Mutex
 	queuedAt := map[string]time.Time{}
 	var waits []time.Duration
 	got := make(chan struct{}, cfg.Jobs)
-	onTask := func(r *Runner, rec *Recorder) func(*runnerv1.Task) error {
+	onTask := func(c runnerv1connect.RunnerServiceClient, r *Runner, rec *Recorder) func(*runnerv1.Task) error {
 		return func(task *runnerv1.Task) error {
 			at := time.Now()
 			runID := task.GetContext().GetFields()["run_id"].GetStringValue()
@@ -47,13 +48,14 @@ func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error
 	}
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
+	clients := runnerClients(t.URL, len(runners), cfg.OwnConnections)
 	recs := make([]*Recorder, len(runners))
 	errs := make(chan error, len(runners))
 	var wg sync.WaitGroup
 	for i, r := range runners {
 		recs[i] = NewRecorder()
 		wg.Go(func() {
-			if err := pollLikeActRunner(pctx, c, r, cfg, recs[i], onTask(r, recs[i])); err != nil {
+			if err := pollLikeActRunner(pctx, clients[i], r, cfg, recs[i], onTask(clients[i], r, recs[i])); err != nil {
 				errs <- err
 				stop()
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +22,7 @@ func runRSS(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
 	if t.PID == 0 {
 		return fmt.Errorf("rss needs the server's process: run with -server-bin, in-process, or -url with -pid")
 	}
-	c := newClient(newHTTPClient(0), t.URL)
+	c := newClient(newHTTPClient(32), t.URL)
 	start := time.Now()
 	runners, err := register(ctx, c, t.RegToken, cfg.Runners, cfg.LabelSets, 32)
 	if err != nil {
@@ -37,18 +39,27 @@ func runRSS(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "rss: %d runners registered in %s, polling like act_runner (fetch_timeout %s, fetch_interval %s) for %s; memory of the %s\n",
-		len(runners), time.Since(start).Round(time.Millisecond), cfg.FetchTimeout, cfg.FetchInterval, cfg.Duration, t.Where)
+	fmt.Fprintf(out, "rss: %d runners registered in %s, polling like act_runner (fetch_timeout %s, fetch_interval %s) for %s, %s; memory of the %s\n",
+		len(runners), time.Since(start).Round(time.Millisecond), cfg.FetchTimeout, cfg.FetchInterval, cfg.Duration, connections(cfg), t.Where)
 	fmt.Fprintf(out, "before polling: VmRSS=%d MB\n", before.rss>>10)
 
+	serverCPU, err := readCPU(t.PID)
+	if err != nil {
+		return err
+	}
+	selfCPU, err := readCPU(os.Getpid())
+	if err != nil {
+		return err
+	}
 	pctx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
+	clients := runnerClients(t.URL, len(runners), cfg.OwnConnections)
 	recs := make([]*Recorder, len(runners))
 	var wg sync.WaitGroup
 	for i, r := range runners {
 		recs[i] = NewRecorder()
 		wg.Go(func() {
-			_ = pollLikeActRunner(pctx, c, r, cfg, recs[i], func(task *runnerv1.Task) error {
+			_ = pollLikeActRunner(pctx, clients[i], r, cfg, recs[i], func(task *runnerv1.Task) error {
 				return fmt.Errorf("runner was given task %d it cannot run", task.Id)
 			})
 		})
@@ -60,10 +71,23 @@ func runRSS(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if m.rss > peak && cfg.HeapProfile != "" {
+			if err := writeHeapProfile(cfg.HeapProfile); err != nil {
+				return err
+			}
+		}
 		peak = max(peak, m.rss)
 	}
 	wg.Wait()
 	end, err := readMemory(t.PID)
+	if err != nil {
+		return err
+	}
+	serverCPUEnd, err := readCPU(t.PID)
+	if err != nil {
+		return err
+	}
+	selfCPUEnd, err := readCPU(os.Getpid())
 	if err != nil {
 		return err
 	}
@@ -72,6 +96,10 @@ func runRSS(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
 		all.Merge(r)
 	}
 	all.Print(out, "runnerhub", cfg.Duration)
+	if t.PID != os.Getpid() {
+		fmt.Fprintf(out, "cpu while polling: server %.0f%% of a core, load generator %.0f%%\n",
+			100*(serverCPUEnd-serverCPU).Seconds()/cfg.Duration.Seconds(), 100*(selfCPUEnd-selfCPU).Seconds()/cfg.Duration.Seconds())
+	}
 	fmt.Fprintf(out, "while polling: peak VmRSS=%d MB (sampled each second), VmHWM=%d MB\n", peak>>10, end.hwm>>10)
 	return nil
 }
@@ -101,4 +129,45 @@ func readMemory(pid int) (memory, error) {
 		}
 	}
 	return m, sc.Err()
+}
+
+// writeHeapProfile writes this process's live heap, which holds the server's
+// when it runs in-process.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
+
+// readCPU reads the user and system time a process has used, from /proc.
+func readCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces; the fields after it do not.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: bad cpu times", pid)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// clockTicks is the unit of /proc's cpu times (USER_HZ), 100 on Linux.
+const clockTicks = 100
+
+func connections(cfg *Config) string {
+	if cfg.OwnConnections {
+		return "each runner on its own connection"
+	}
+	return "runners sharing a pool of connections (as behind a proxy)"
 }

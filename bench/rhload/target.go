@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"code.runnerhub.dev/runnerhub/migrations"
@@ -141,6 +142,8 @@ func (t *Target) spawn(bin string, o *options.Options) error {
 	if err != nil {
 		return err
 	}
+	var stderr tailBuffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
@@ -150,7 +153,7 @@ func (t *Target) spawn(bin string, o *options.Options) error {
 	})
 	addr, err := listenAddress(stdout)
 	if err != nil {
-		return fmt.Errorf("%s serve: %w", bin, err)
+		return fmt.Errorf("%s serve: %w: %s", bin, err, stderr.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	t.URL, t.PID, t.Where = addr, cmd.Process.Pid, "separate `runnerhub serve` process"
@@ -187,4 +190,26 @@ func openRunning(ctx context.Context, cfg *Config) (*Target, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// tailBuffer keeps the last few kilobytes written to it: a server's last words.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - 4096; over > 0 {
+		b.buf = b.buf[over:]
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
 }

@@ -93,7 +93,14 @@ func (h *runnerHandler) FetchTask(ctx context.Context, req *connect.Request[runn
 			return nil, toConnectError(ctx, req.Spec().Procedure, err)
 		}
 	}
-	return connect.NewResponse(out), nil
+	resp := connect.NewResponse(out)
+	if res.WaitRefused {
+		// A fleet larger than the polls this process holds: an idle
+		// connection per runner between its polls would cost more memory
+		// than the runner's next connect costs time.
+		resp.Header().Set("Connection", "close")
+	}
+	return resp, nil
 }
 
 func (h *runnerHandler) UpdateTask(ctx context.Context, req *connect.Request[runnerv1.UpdateTaskRequest]) (*connect.Response[runnerv1.UpdateTaskResponse], error) {

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
@@ -42,15 +43,19 @@ func (c *contactBatch) add(ctx context.Context, id, now int64) error {
 	c.flushing = true
 	c.mu.Unlock()
 
-	err := actions_model.TouchRunners(ctx, ids, now)
-
-	c.mu.Lock()
-	c.flushing, c.flushedAt = false, now
-	if err != nil {
-		for _, id := range ids {
-			c.pending[id] = struct{}{} // the next write tries them again
+	err := errContactsNotWritten
+	defer func() { // also when the write panics
+		c.mu.Lock()
+		c.flushing, c.flushedAt = false, now
+		if err != nil {
+			for _, id := range ids {
+				c.pending[id] = struct{}{} // the next write tries them again
+			}
 		}
-	}
-	c.mu.Unlock()
+		c.mu.Unlock()
+	}()
+	err = actions_model.TouchRunners(ctx, ids, now)
 	return err
 }
+
+var errContactsNotWritten = errors.New("runner contacts were not written")

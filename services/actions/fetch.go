@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -15,6 +16,10 @@ import (
 type FetchResult struct {
 	Task         *Assignment
 	TasksVersion int64
+	// WaitRefused says the poll could have waited for a job but as many
+	// polls as FETCH_TASK_MAX_WAITING already do: this process is serving a
+	// large fleet, and should not keep the runner's connection open either.
+	WaitRefused bool
 }
 
 // candidatesPerKey bounds how many waiting jobs of one label set a claim
@@ -25,11 +30,17 @@ const candidatesPerKey = 3
 // was taken by someone else.
 var errNothingClaimed = errors.New("no candidate job could be claimed")
 
+// errRunnerNotClaimable says the database refused the runner a task slot:
+// it was removed or disabled, or an ephemeral runner's one slot is used,
+// maybe by another process, while this process's copy did not know yet.
+var errRunnerNotClaimable = errors.New("runner may not take a task")
+
 // FetchTask hands the runner the oldest waiting job it can serve, if there is
 // one it has not been told about yet. When there is none and ctx carries a
 // deadline (act_runner's fetch_timeout arrives as the request's timeout), it
 // waits for one to be queued, up to FETCH_TASK_WAIT and well before the
-// deadline; a caller that states no deadline is answered at once.
+// deadline, unless FETCH_TASK_MAX_WAITING polls wait already; a caller that
+// states no deadline is answered at once.
 func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
 	if err := s.touch(ctx, r); err != nil {
 		return nil, err
@@ -42,6 +53,11 @@ func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVe
 	if hold <= 0 {
 		return res, nil
 	}
+	if !s.versions.join(ctx, s.opts.FetchTaskMaxWaiting) {
+		res.WaitRefused = true
+		return res, nil
+	}
+	defer s.versions.leave()
 	deadline := time.Now().Add(hold)
 	for {
 		changed, err := s.versions.wait(ctx, r.OwnerID, r.RepoID, res.TasksVersion, deadline)
@@ -61,7 +77,7 @@ const holdMargin = time.Second
 // holdFor says how long a poll with nothing to hand out may wait.
 func (s *Service) holdFor(ctx context.Context) time.Duration {
 	deadline, ok := ctx.Deadline()
-	if !ok || s.opts.FetchTaskWait <= 0 {
+	if !ok || s.opts.FetchTaskWait <= 0 || s.opts.FetchTaskMaxWaiting <= 0 {
 		return 0
 	}
 	return min(s.opts.FetchTaskWait, time.Until(deadline)-holdMargin)
@@ -81,6 +97,9 @@ func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVe
 		return res, s.checkEphemeralStillBusy(ctx, r)
 	}
 	task, err := s.claim(ctx, r, readAt)
+	if errors.Is(err, errRunnerNotClaimable) {
+		return res, s.refreshRunner(ctx, r)
+	}
 	if errors.Is(err, errNothingClaimed) {
 		// Faster runners took every candidate; more may wait. The version
 		// the runner sent makes it look again on its next poll.
@@ -92,6 +111,21 @@ func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVe
 	}
 	res.Task, err = s.assignment(ctx, task)
 	return res, err
+}
+
+// refreshRunner replaces the cached copy of a runner the database refused
+// a task, and tells a removed runner so at once rather than when the copy
+// expires.
+func (s *Service) refreshRunner(ctx context.Context, r *actions_model.Runner) error {
+	fresh, err := actions_model.GetRunnerByUUID(ctx, r.UUID)
+	if err != nil {
+		return err
+	}
+	s.runners.put(fresh, s.now())
+	if fresh.IsDeleted() {
+		return ErrRunnerRemoved
+	}
+	return nil
 }
 
 // checkEphemeralStillBusy answers an ephemeral runner that already has its
@@ -137,7 +171,7 @@ func (s *Service) claim(ctx context.Context, r *actions_model.Runner, versionRea
 	var task *actions_model.Task
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		if ok, err := actions_model.ClaimTaskSlot(ctx, r); err != nil || !ok {
-			return err // an ephemeral runner's one slot is gone, or the runner was disabled
+			return cmp.Or(err, errRunnerNotClaimable)
 		}
 		now := s.now().Unix()
 		for _, jobID := range candidates {

@@ -229,3 +229,47 @@ func TestTouch_ContactsWrittenTogether(t *testing.T) {
 		assert.Equal(t, start.Add(2*time.Minute).Unix(), lastOnline(r2), "the waiting contact is written with the next one")
 	})
 }
+
+func TestFetchTask_RunnerRemovedByAnotherProcessToldAtItsNextClaim(t *testing.T) {
+	sharedDatabase(t, func(a *options.Actions) { a.RunnerAuthCacheTTL = time.Hour }, func(t *testing.T, a, b *process, repo *repo_model.Repository) {
+		tok, err := a.svc.DefaultRegistrationToken(a.ctx, actions_service.Scope{})
+		require.NoError(t, err)
+		reg, err := a.svc.Register(a.ctx, actions_service.RegisterInput{Name: "r", RegistrationToken: tok, Labels: []string{"linux"}})
+		require.NoError(t, err)
+		cached, err := a.svc.AuthenticateRunner(a.ctx, reg.Runner.UUID, reg.Token, actions_service.CallOther)
+		require.NoError(t, err)
+
+		require.NoError(t, b.svc.DeleteRunner(b.ctx, actions_service.Scope{}, reg.Runner.ID))
+		a.queue(t, repo, "linux")
+		stale, err := a.svc.AuthenticateRunner(a.ctx, reg.Runner.UUID, reg.Token, actions_service.CallOther)
+		require.NoError(t, err, "a's copy of the runner is still trusted")
+		_, err = a.svc.FetchTask(a.ctx, stale, 0)
+		require.ErrorIs(t, err, actions_service.ErrRunnerRemoved, "the claim finds the runner gone and says so")
+		_, err = a.svc.AuthenticateRunner(a.ctx, reg.Runner.UUID, reg.Token, actions_service.CallOther)
+		require.ErrorIs(t, err, actions_service.ErrRunnerRemoved, "and a's copy knows it now")
+		assert.False(t, cached.IsDeleted())
+	})
+}
+
+func TestFetchTask_PollsPastTheLimitAnsweredAtOnce(t *testing.T) {
+	sharedDatabase(t, func(a *options.Actions) { a.FetchTaskWait, a.FetchTaskMaxWaiting = 30*time.Second, 1 }, func(t *testing.T, a, _ *process, repo *repo_model.Repository) {
+		r1, r2 := a.register(t, "linux"), a.register(t, "linux")
+		first, err := a.svc.FetchTask(a.ctx, r1, 0)
+		require.NoError(t, err)
+		held := a.fetchAsync(r1, first.TasksVersion)
+		a.waitPolls(t, 1)
+
+		ctx, cancel := context.WithTimeout(a.ctx, time.Minute)
+		defer cancel()
+		res, err := a.svc.FetchTask(ctx, r2, first.TasksVersion)
+		require.NoError(t, err)
+		assert.Nil(t, res.Task)
+		assert.True(t, res.WaitRefused, "one poll waits already: the second is answered at once")
+
+		a.queue(t, repo, "linux")
+		got := <-held
+		require.NotNil(t, got)
+		assert.NotNil(t, got.Task)
+		assert.False(t, got.WaitRefused)
+	})
+}

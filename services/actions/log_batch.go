@@ -3,6 +3,7 @@ package actions
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -54,19 +55,28 @@ func (b *logBatch) append(ctx context.Context, a *logAppend) (bool, error) {
 	batch := b.queue
 	b.queue, b.writing = nil, true
 	b.mu.Unlock()
+	written := false
+	defer func() { // also when the write panics: the waiting calls must not hang
+		b.mu.Lock()
+		for _, x := range batch {
+			if !written {
+				x.ok, x.err = false, errLogNotWritten
+			}
+			x.done = true
+		}
+		b.writing = false
+		b.written.Broadcast()
+		b.mu.Unlock()
+	}()
 
 	// The write serves other callers too: one caller giving up must not undo it.
 	writeLogBatch(context.WithoutCancel(ctx), batch)
-
-	b.mu.Lock()
-	for _, x := range batch {
-		x.done = true
-	}
-	b.writing = false
-	b.written.Broadcast()
-	b.mu.Unlock()
+	written = true
 	return a.ok, a.err
 }
+
+// errLogNotWritten answers the calls of a batch whose write broke off.
+var errLogNotWritten = errors.New("log rows were not written")
 
 // writeLogBatch appends every entry in one transaction, in task order so
 // that two processes' batches lock the same tasks in the same order. When

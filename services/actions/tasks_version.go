@@ -18,15 +18,16 @@ import (
 type versionCache struct {
 	recheck time.Duration
 
-	mu      sync.Mutex
-	global  int64         // the instance's version, as last read
-	readAt  time.Time     // when that read began
-	since   time.Time     // when the read that first found this version began
-	bumpsAt int64         // this process's bump count when it began
-	changed chan struct{} // closed when global is seen to move
-	scopes  map[scopeKey]scopeVersion
-	waiting int  // polls waiting for a change
-	watched bool // a watcher goroutine runs
+	mu        sync.Mutex
+	global    int64         // the instance's version, as last read
+	readAt    time.Time     // when that read began
+	since     time.Time     // when the read that first found this version began
+	bumpsAt   int64         // this process's bump count when it began
+	reloading bool          // a read of the instance's version is under way
+	changed   chan struct{} // closed when global is seen to move
+	scopes    map[scopeKey]scopeVersion
+	waiting   int  // polls waiting for a change
+	watched   bool // a watcher goroutine runs
 
 	reading sync.Mutex // one reader of the instance's row at a time
 }
@@ -46,10 +47,15 @@ func newVersionCache(recheck time.Duration) *versionCache {
 // instance returns the instance's version, at most recheck old and never
 // older than this process's own last bump, and when the read that first
 // found it began: every bump it counts had committed by then.
+//
+// When only time made it stale and another call is reading it already, the
+// value in hand is served meanwhile: under load, polls do not queue behind
+// that one read, and the bound becomes recheck plus one read.
 func (c *versionCache) instance(ctx context.Context) (int64, time.Time, error) {
 	bumps, _ := actions_model.LocalTasksVersionBumps(ctx)
 	c.mu.Lock()
-	if bumps == c.bumpsAt && time.Since(c.readAt) < c.recheck {
+	known := bumps == c.bumpsAt && !c.readAt.IsZero()
+	if known && (c.reloading || time.Since(c.readAt) < c.recheck) {
 		g, at := c.global, c.since
 		c.mu.Unlock()
 		return g, at, nil
@@ -69,13 +75,15 @@ func (c *versionCache) reload(ctx context.Context) (int64, time.Time, error) {
 		c.mu.Unlock()
 		return g, at, nil
 	}
+	c.reloading = true
 	c.mu.Unlock()
 	g, err := actions_model.GetTasksVersion(ctx, 0, 0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reloading = false
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.since.IsZero() || g != c.global {
 		c.since = start
 	}
@@ -117,12 +125,10 @@ func (c *versionCache) get(ctx context.Context, ownerID, repoID int64) (int64, t
 }
 
 // wait blocks until the scope's version differs from seen (true), or until
-// the deadline passes or ctx ends (false).
+// the deadline passes or ctx ends (false). The caller has joined.
 func (c *versionCache) wait(ctx context.Context, ownerID, repoID, seen int64, deadline time.Time) (bool, error) {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	c.join(ctx)
-	defer c.leave()
 	for {
 		c.mu.Lock()
 		changed := c.changed
@@ -141,15 +147,20 @@ func (c *versionCache) wait(ctx context.Context, ownerID, repoID, seen int64, de
 	}
 }
 
-// join counts a waiting poll and starts the watcher if none runs.
-func (c *versionCache) join(ctx context.Context) {
+// join counts a waiting poll, unless limit polls wait already (false), and
+// starts the watcher if none runs. A poll that joined must leave.
+func (c *versionCache) join(ctx context.Context, limit int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.waiting >= limit {
+		return false
+	}
 	c.waiting++
 	if !c.watched {
 		c.watched = true
 		go c.watch(context.WithoutCancel(ctx)) // outlives the poll that started it; keeps its database
 	}
+	return true
 }
 
 func (c *versionCache) leave() {

@@ -38,7 +38,9 @@ func main() {
 	fl.IntVar(&cfg.LogRows, "log-rows", 100, "rows per UpdateLog call")
 	fl.DurationVar(&cfg.FetchTimeout, "fetch-timeout", 5*time.Second, "act_runner's fetch_timeout (pickup, rss)")
 	fl.DurationVar(&cfg.FetchInterval, "fetch-interval", 2*time.Second, "act_runner's fetch_interval (pickup, rss)")
+	fl.BoolVar(&cfg.OwnConnections, "own-conns", true, "pickup, rss: each runner on its own connection, as act_runners reaching the server directly (false: sharing a pool, as behind a proxy)")
 	fl.DurationVar(&cfg.QueueEvery, "queue-every", 200*time.Millisecond, "pickup: pause between jobs queued")
+	fl.StringVar(&cfg.HeapProfile, "memprofile", "", "rss: write a heap profile of this process (with the server when it runs in-process) at the memory peak")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of this process (with the server when it runs in-process) to this file")
 	flag.Parse()
 

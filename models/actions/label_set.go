@@ -24,6 +24,13 @@ func EnsureLabelSet(ctx context.Context, j *RunJob) error {
 	return db.InsertIgnore(ctx, "action_label_set", []string{"label_key", "labels"}, j.LabelKey, j.RunsOn)
 }
 
+// CountLabelSets counts the sets. None is ever deleted, so an unchanged
+// count means unchanged rows.
+func CountLabelSets(ctx context.Context) (int64, error) {
+	n, err := db.GetEngine(ctx).Count(new(LabelSet))
+	return n, db.Wrap(err)
+}
+
 // FindLabelSets returns every set, in id order.
 func FindLabelSets(ctx context.Context) ([]*LabelSet, error) {
 	var sets []*LabelSet

@@ -28,7 +28,8 @@ type labelSet struct {
 // names can serve: those whose every label it has. A job's label set is
 // stored in the transaction that bumps tasks_version, so a load that began
 // after the version was read (notAfter) knows every set that version counts.
-// The whole table is read: in-flight inserts may commit out of id order.
+// A load counts the rows and reads them all only when there are more than
+// it holds: ids are no cursor, as inserts may commit out of id order.
 func (c *labelSetCache) matching(ctx context.Context, names []string, notAfter time.Time) ([]string, error) {
 	c.mu.RLock()
 	fresh := !c.loadedAt.Before(notAfter)
@@ -63,6 +64,20 @@ func (c *labelSetCache) load(ctx context.Context, notAfter time.Time) error {
 		return nil
 	}
 	start := time.Now()
+	// Sets are only ever added: as many rows as held means the same rows.
+	n, err := actions_model.CountLabelSets(ctx)
+	if err != nil {
+		return fmt.Errorf("count label sets: %w", err)
+	}
+	c.mu.RLock()
+	same := n == int64(len(c.sets))
+	c.mu.RUnlock()
+	if same {
+		c.mu.Lock()
+		c.loadedAt = start
+		c.mu.Unlock()
+		return nil
+	}
 	rows, err := actions_model.FindLabelSets(ctx)
 	if err != nil {
 		return fmt.Errorf("load label sets: %w", err)

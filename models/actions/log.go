@@ -62,6 +62,30 @@ func DecodeLogLines(data []byte) ([]LogLine, error) {
 	return lines, nil
 }
 
+// TaskLog is what appending to a task's log needs to know of the task:
+// read on every UpdateLog call, so it reads five columns, not the row.
+type TaskLog struct {
+	ID        int64
+	RunnerID  int64
+	LogLength int64
+	LogSize   int64
+	LogClosed bool
+}
+
+// GetTaskLog returns the log state of a task.
+func GetTaskLog(ctx context.Context, taskID int64) (*TaskLog, error) {
+	t := &TaskLog{}
+	has, err := db.GetEngine(ctx).Table("action_task").Cols("id", "runner_id", "log_length", "log_size", "log_closed").
+		Where("id = ?", taskID).Get(t)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	if !has {
+		return nil, fmt.Errorf("task %d: %w", taskID, db.ErrNotExist)
+	}
+	return t, nil
+}
+
 // AppendLogChunk stores lines at index stored, which must be the task's
 // current log length; size is their content in bytes. It reports false when
 // another call moved the log first. closeLog marks the log complete.

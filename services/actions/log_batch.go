@@ -15,13 +15,14 @@ import (
 // in one transaction: a database that syncs every commit to disk (SQLite in
 // FULL mode) then pays one sync for many appends instead of one each. A
 // call is answered only once the transaction holding its rows committed.
-// The first caller to find no write under way writes everything queued;
-// the others wait for it, and one of those left over writes next.
+// A caller that finds a writer free writes everything queued; the others
+// wait for it. SQLite writes one transaction at a time, so one writer; a
+// server database runs several, each with the appends queued meanwhile.
 type logBatch struct {
 	mu      sync.Mutex
 	written sync.Cond
 	queue   []*logAppend
-	writing bool
+	writing int
 }
 
 // logAppend is one call's rows and, once written, its outcome.
@@ -30,9 +31,10 @@ type logAppend struct {
 	lines                []actions_model.LogLine
 	closeLog             bool
 
-	done bool
-	ok   bool // false: another call moved the log first
-	err  error
+	queued bool // waits for a writer to take it
+	done   bool
+	ok     bool // false: another call moved the log first
+	err    error
 }
 
 func newLogBatch() *logBatch {
@@ -41,11 +43,21 @@ func newLogBatch() *logBatch {
 	return b
 }
 
+// logWriters is how many batches may be written at once on ctx's database.
+func logWriters(ctx context.Context) int {
+	if db.Engine(ctx).DriverName() == "sqlite3" {
+		return 1
+	}
+	return 8
+}
+
 // append stores a's rows, together with whatever other calls queued meanwhile.
 func (b *logBatch) append(ctx context.Context, a *logAppend) (bool, error) {
+	writers := logWriters(ctx)
 	b.mu.Lock()
+	a.queued = true
 	b.queue = append(b.queue, a)
-	for !a.done && b.writing {
+	for !a.done && (!a.queued || b.writing >= writers) {
 		b.written.Wait()
 	}
 	if a.done {
@@ -53,7 +65,11 @@ func (b *logBatch) append(ctx context.Context, a *logAppend) (bool, error) {
 		return a.ok, a.err
 	}
 	batch := b.queue
-	b.queue, b.writing = nil, true
+	b.queue = nil
+	b.writing++
+	for _, x := range batch {
+		x.queued = false
+	}
 	b.mu.Unlock()
 	written := false
 	defer func() { // also when the write panics: the waiting calls must not hang
@@ -64,7 +80,7 @@ func (b *logBatch) append(ctx context.Context, a *logAppend) (bool, error) {
 			}
 			x.done = true
 		}
-		b.writing = false
+		b.writing--
 		b.written.Broadcast()
 		b.mu.Unlock()
 	}()

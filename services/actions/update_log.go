@@ -2,9 +2,11 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
 
@@ -31,7 +33,7 @@ func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in Log
 		return 0, err
 	}
 	for range appendAttempts {
-		t, err := ownTask(ctx, r, in.TaskID)
+		t, err := ownTaskLog(ctx, r, in.TaskID)
 		if err != nil {
 			return 0, err
 		}
@@ -64,6 +66,22 @@ func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in Log
 		}
 	}
 	return 0, fmt.Errorf("%w: log of task %d is being written by another call; retry", errs.Unavailable, in.TaskID)
+}
+
+// ownTaskLog loads the task's log state and checks the task belongs to r,
+// as ownTask does with the whole task.
+func ownTaskLog(ctx context.Context, r *actions_model.Runner, taskID int64) (*actions_model.TaskLog, error) {
+	t, err := actions_model.GetTaskLog(ctx, taskID)
+	if errors.Is(err, db.ErrNotExist) {
+		return nil, fmt.Errorf("%w: task %d", errs.NotFound, taskID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.RunnerID != r.ID {
+		return nil, fmt.Errorf("%w: task %d belongs to another runner", errs.PermissionDenied, taskID)
+	}
+	return t, nil
 }
 
 func (s *Service) checkLogInput(in LogInput) (int64, error) {

@@ -253,24 +253,11 @@ func (s *Service) removeIdleEphemeralRunners(ctx context.Context, cutoff int64, 
 	if err != nil {
 		return err
 	}
-	for _, r := range rs {
-		err := db.WithTx(ctx, func(ctx context.Context) error {
-			ok, err := actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix())
-			if err != nil || !ok {
-				return errors.Join(err, errLost) // it took a job, or someone else removed it
-			}
-			return s.auditRunner(ctx, r, AuditRunnerDeleted, "ephemeral and never took a job")
-		})
-		if errors.Is(err, errLost) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.runners.drop(r.UUID)
-		s.done(ctx, rep, MaintenanceIdleEphemeralRemoved, "runner", r.ID, "name", r.Name, "registered", r.Created)
-	}
-	return nil
+	return s.removeRunners(ctx, rs, rep, MaintenanceIdleEphemeralRemoved,
+		func(ctx context.Context, r *actions_model.Runner) (bool, error) {
+			return actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix()) // false once it took a job
+		},
+		func(*actions_model.Runner) string { return "ephemeral and never took a job" })
 }
 
 // removeOfflineRunners removes non-ephemeral runners out of touch since
@@ -281,13 +268,28 @@ func (s *Service) removeOfflineRunners(ctx context.Context, cutoff int64, rep Ma
 	if err != nil {
 		return err
 	}
+	return s.removeRunners(ctx, rs, rep, MaintenanceOfflineRunnerRemoved,
+		func(ctx context.Context, r *actions_model.Runner) (bool, error) {
+			return actions_model.DeleteOfflineRunner(ctx, r.ID, cutoff, s.now().Unix()) // false once it came back
+		},
+		func(r *actions_model.Runner) string {
+			return "offline since " + time.Unix(r.LastOnline, 0).UTC().Format(time.RFC3339)
+		})
+}
+
+// removeRunners removes each runner that remove, a compare-and-set, still
+// accepts, with its audit entry; a runner that changed meanwhile, or that
+// another process removed first, is skipped.
+func (s *Service) removeRunners(ctx context.Context, rs []*actions_model.Runner, rep MaintenanceReport, kind string,
+	remove func(context.Context, *actions_model.Runner) (bool, error), reason func(*actions_model.Runner) string,
+) error {
 	for _, r := range rs {
 		err := db.WithTx(ctx, func(ctx context.Context) error {
-			ok, err := actions_model.DeleteOfflineRunner(ctx, r.ID, cutoff, s.now().Unix())
+			ok, err := remove(ctx, r)
 			if err != nil || !ok {
 				return errors.Join(err, errLost)
 			}
-			return s.auditRunner(ctx, r, AuditRunnerDeleted, "offline since "+time.Unix(r.LastOnline, 0).UTC().Format(time.RFC3339))
+			return s.auditRunner(ctx, r, AuditRunnerDeleted, reason(r))
 		})
 		if errors.Is(err, errLost) {
 			continue
@@ -296,7 +298,7 @@ func (s *Service) removeOfflineRunners(ctx context.Context, cutoff int64, rep Ma
 			return err
 		}
 		s.runners.drop(r.UUID)
-		s.done(ctx, rep, MaintenanceOfflineRunnerRemoved, "runner", r.ID, "name", r.Name, "last_online", r.LastOnline)
+		s.done(ctx, rep, kind, "runner", r.ID, "name", r.Name, "reason", reason(r))
 	}
 	return nil
 }

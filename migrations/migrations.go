@@ -29,6 +29,7 @@ var steps = []Step{
 	{7, "add the if condition to run jobs", v0007AddRunJobIfCondition},
 	{8, "create the webhook table", v0008CreateWebhook},
 	{9, "create the hook_task delivery outbox", v0009CreateHookTask},
+	{10, "index waiting jobs by owner and repository for scoped runners' claims", v0010AddScopedClaimIndexes},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit},
 }

@@ -13,29 +13,44 @@ import (
 // runAssign times FetchTask calls that assign a job, one at a time, first
 // with a short queue and then with a long one over the same label sets. Each
 // assigned job is replaced by a new one in its set, so the queue keeps its
-// length while it is measured.
+// length while it is measured. With -scope owner or repo, the runners serve
+// one owner or repository, which keeps the short queue's jobs, and the long
+// queue's other jobs belong to another owner: the runners must find theirs
+// among them.
 func runAssign(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
 	c := newClient(newHTTPClient(4), t.URL)
-	runners, err := register(ctx, c, t.RegToken, cfg.LabelSets, cfg.LabelSets, 4)
+	q, err := newQueue(t)
 	if err != nil {
 		return err
 	}
-	q, err := newQueue(t)
+	others, regToken := q, t.RegToken
+	if cfg.Scope != "instance" {
+		if others, err = newQueue(t); err != nil {
+			return err
+		}
+		if regToken, err = q.registrationToken(cfg.Scope); err != nil {
+			return err
+		}
+	}
+	runners, err := register(ctx, c, regToken, cfg.LabelSets, cfg.LabelSets, 4)
 	if err != nil {
 		return err
 	}
 	// Measure with the runners of the sets the short queue has jobs in, in
 	// both queues, so only the queue's length differs.
 	used := min(cfg.Small, cfg.LabelSets)
-	fmt.Fprintf(out, "assignment: %d label sets, %d assignments per queue length, server: %s\n", cfg.LabelSets, cfg.Jobs, t.Where)
-	waiting := 0
+	fmt.Fprintf(out, "assignment: %d label sets, %s runners, %d assignments per queue length, server: %s\n", cfg.LabelSets, cfg.Scope, cfg.Jobs, t.Where)
 	var p50 []time.Duration
+	if err := q.Add(ctx, cfg.Small, inSets(cfg.LabelSets)); err != nil {
+		return err
+	}
 	for _, size := range []int{cfg.Small, cfg.Large} {
 		start := time.Now()
-		if err := q.Add(ctx, size-waiting, func(i int) []string { return labelsOf(waiting+i, cfg.LabelSets) }); err != nil {
-			return err
+		if size > cfg.Small {
+			if err := others.Add(ctx, size-cfg.Small, func(i int) []string { return labelsOf(cfg.Small+i, cfg.LabelSets) }); err != nil {
+				return err
+			}
 		}
-		waiting = size
 		fmt.Fprintf(out, "queued %d waiting jobs in %s\n", size, time.Since(start).Round(time.Millisecond))
 		rec := NewRecorder()
 		for i := range cfg.Jobs {

@@ -26,10 +26,11 @@ type Config struct {
 	Duration    time.Duration
 	Jobs        int // jobs queued (e2e, pickup) or assignments measured (assign)
 	LabelSets   int
-	Small       int // waiting jobs in the small queue (assign)
-	Large       int // waiting jobs in the large queue (assign)
-	LogCalls    int // UpdateLog calls per task (e2e)
-	LogRows     int // rows per UpdateLog call
+	Small       int    // waiting jobs in the small queue (assign)
+	Large       int    // waiting jobs in the large queue (assign)
+	Scope       string // assign: the runners' scope, instance, owner or repo
+	LogCalls    int    // UpdateLog calls per task (e2e)
+	LogRows     int    // rows per UpdateLog call
 	// FetchTimeout and FetchInterval are act_runner's fetch_timeout and
 	// fetch_interval, for the scenarios that poll as it does.
 	FetchTimeout  time.Duration

@@ -2,6 +2,7 @@ package rhload
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
@@ -26,6 +27,18 @@ func newQueue(t *Target) (*Queue, error) {
 		return nil, err
 	}
 	return &Queue{t: t, ownerID: u.ID, repoID: r.ID}, nil
+}
+
+// registrationToken returns the reusable registration token of the queue's
+// owner ("owner") or repository ("repo").
+func (q *Queue) registrationToken(scope string) (string, error) {
+	switch scope {
+	case "owner":
+		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, actions_service.Scope{OwnerID: q.ownerID})
+	case "repo":
+		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, actions_service.Scope{OwnerID: q.ownerID, RepoID: q.repoID})
+	}
+	return "", fmt.Errorf("-scope %q: want instance, owner or repo", scope)
 }
 
 // jobsPerRun is how many jobs one CreateRun call (one transaction) queues.

@@ -124,7 +124,8 @@ type JobScope struct {
 }
 
 // FindWaitingJobIDs returns up to limit waiting jobs with the given label key
-// in the scope, oldest first. It is a seek on idx_action_run_job_claim.
+// in the scope, oldest first. It is a seek on idx_action_run_job_claim, or
+// for a scoped runner on idx_action_run_job_claim_owner or _repo.
 func FindWaitingJobIDs(ctx context.Context, labelKey string, scope JobScope, limit int) ([]int64, error) {
 	sess := db.GetEngine(ctx).Table("action_run_job").Cols("id").
 		Where("status = ? AND label_key = ?", StatusWaiting, labelKey)

@@ -34,6 +34,7 @@ func main() {
 	fl.IntVar(&cfg.LabelSets, "labelsets", 50, "label sets jobs and runners are spread over")
 	fl.IntVar(&cfg.Small, "small", 10, "assign: waiting jobs in the small queue")
 	fl.IntVar(&cfg.Large, "large", 100000, "assign: waiting jobs in the large queue")
+	fl.StringVar(&cfg.Scope, "scope", "instance", "assign: the runners serve the instance, one owner or one repository (owner, repo); the long queue's other jobs are another owner's")
 	fl.IntVar(&cfg.LogCalls, "log-calls", 10, "e2e: UpdateLog calls per task")
 	fl.IntVar(&cfg.LogRows, "log-rows", 100, "rows per UpdateLog call")
 	fl.DurationVar(&cfg.FetchTimeout, "fetch-timeout", 5*time.Second, "act_runner's fetch_timeout (pickup, rss)")

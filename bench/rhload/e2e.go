@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"connectrpc.com/connect"
+
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
 	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
 
@@ -89,7 +91,9 @@ func runEndToEnd(ctx context.Context, cfg *Config, t *Target, out io.Writer) err
 func fetch(ctx context.Context, c runnerv1connect.RunnerServiceClient, r *Runner, rec *Recorder) (*runnerv1.Task, error) {
 	t0 := time.Now()
 	res, err := c.FetchTask(ctx, request(r, &runnerv1.FetchTaskRequest{TasksVersion: r.TasksVersion}))
-	rec.Observe("FetchTask", time.Since(t0), err)
+	if connect.CodeOf(err) != connect.CodeCanceled { // the run is over, not the server's doing
+		rec.Observe("FetchTask", time.Since(t0), err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -62,6 +63,10 @@ func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error
 		})
 	}
 	sleep(ctx, 2*cfg.FetchTimeout) // every runner is idle and has seen the current version
+	cpu, err := readCPU(t.PID)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := range cfg.Jobs {
 		mu.Lock() // taken before the job exists, so the runner's record finds the time
@@ -88,6 +93,10 @@ func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error
 		}
 	}
 	elapsed := time.Since(start)
+	cpuEnd, err := readCPU(t.PID)
+	if err != nil {
+		return err
+	}
 	stop()
 	wg.Wait()
 	all := NewRecorder()
@@ -95,6 +104,9 @@ func runPickup(ctx context.Context, cfg *Config, t *Target, out io.Writer) error
 		all.Merge(r)
 	}
 	all.Print(out, "runnerhub", elapsed)
+	if t.PID != os.Getpid() {
+		fmt.Fprintf(out, "server cpu while jobs were queued: %.0f%% of a core\n", 100*(cpuEnd-cpu).Seconds()/elapsed.Seconds())
+	}
 	slices.Sort(waits)
 	fmt.Fprintf(out, "pickup latency (queued → task in the runner's hands) over %d jobs: p50=%s p90=%s p99=%s max=%s\n",
 		len(waits), round(quantile(waits, 0.5)), round(quantile(waits, 0.9)), round(quantile(waits, 0.99)), round(waits[len(waits)-1]))

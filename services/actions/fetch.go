@@ -42,10 +42,11 @@ var errRunnerNotClaimable = errors.New("runner may not take a task")
 // deadline, unless FETCH_TASK_MAX_WAITING polls wait already; a caller that
 // states no deadline is answered at once.
 func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
+	arrived := time.Now()
 	if err := s.touch(ctx, r); err != nil {
 		return nil, err
 	}
-	res, err := s.fetchOnce(ctx, r, seenVersion)
+	res, err := s.fetchOnce(ctx, r, seenVersion, arrived)
 	if err != nil || res.Task != nil || r.Disabled || (r.Ephemeral && r.TaskCount > 0) {
 		return res, err
 	}
@@ -64,7 +65,7 @@ func (s *Service) FetchTask(ctx context.Context, r *actions_model.Runner, seenVe
 		if err != nil || !changed {
 			return res, err
 		}
-		if res, err = s.fetchOnce(ctx, r, res.TasksVersion); err != nil || res.Task != nil {
+		if res, err = s.fetchOnce(ctx, r, res.TasksVersion, arrived); err != nil || res.Task != nil {
 			return res, err
 		}
 	}
@@ -83,8 +84,10 @@ func (s *Service) holdFor(ctx context.Context) time.Duration {
 	return min(s.opts.FetchTaskWait, time.Until(deadline)-holdMargin)
 }
 
-// fetchOnce answers a poll from what is there now.
-func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVersion int64) (*FetchResult, error) {
+// fetchOnce answers a poll from what is there now: a claim it makes sees
+// every job committed before the poll arrived, and every job the version it
+// answers with counts.
+func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVersion int64, arrived time.Time) (*FetchResult, error) {
 	latest, readAt, err := s.versions.get(ctx, r.OwnerID, r.RepoID)
 	if err != nil {
 		return nil, err
@@ -96,7 +99,11 @@ func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVe
 	if r.Ephemeral && r.TaskCount > 0 {
 		return res, s.checkEphemeralStillBusy(ctx, r)
 	}
-	task, err := s.claim(ctx, r, readAt)
+	notBefore := readAt
+	if arrived.After(notBefore) {
+		notBefore = arrived
+	}
+	task, err := s.claim(ctx, r, notBefore)
 	if errors.Is(err, errRunnerNotClaimable) {
 		return res, s.refreshRunner(ctx, r)
 	}
@@ -146,51 +153,66 @@ func (s *Service) checkEphemeralStillBusy(ctx context.Context, r *actions_model.
 }
 
 // claim atomically takes one job for r, or returns nil when there is none,
-// or errNothingClaimed when others took every candidate first. The label
-// sets it matches are at least as new as versionReadAt, when the version
-// that sent the runner here was read.
-func (s *Service) claim(ctx context.Context, r *actions_model.Runner, versionReadAt time.Time) (*actions_model.Task, error) {
-	keys, err := s.labelSets.matching(ctx, r.LabelNames(), versionReadAt)
+// or errNothingClaimed when others took every candidate first. What it
+// reads of label sets and waiting jobs was read after notBefore; reads that
+// concurrent claims already made after it are shared.
+func (s *Service) claim(ctx context.Context, r *actions_model.Runner, notBefore time.Time) (*actions_model.Task, error) {
+	keys, err := s.labelSets.matching(ctx, r.LabelNames(), notBefore)
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	scope := actions_model.JobScope{OwnerID: r.OwnerID, RepoID: r.RepoID}
-	var candidates []int64
+	type candidate struct {
+		id  int64
+		key waitingKey
+	}
+	var candidates []candidate
 	for _, k := range keys {
-		ids, err := actions_model.FindWaitingJobIDs(ctx, k, scope, candidatesPerKey)
+		key := waitingKey{scope: scope, labelKey: k}
+		ids, err := s.waiting.find(ctx, key, notBefore)
 		if err != nil {
 			return nil, err
 		}
-		candidates = append(candidates, ids...)
+		for _, id := range ids {
+			candidates = append(candidates, candidate{id, key})
+		}
 	}
 	if len(candidates) == 0 {
 		return nil, nil
 	}
-	slices.Sort(candidates) // oldest first across label sets
+	slices.SortFunc(candidates, func(a, b candidate) int { return cmp.Compare(a.id, b.id) }) // oldest first across label sets
 
 	var task *actions_model.Task
+	var won candidate
+	missed := map[waitingKey]bool{}
 	err = db.WithTx(ctx, func(ctx context.Context) error {
 		if ok, err := actions_model.ClaimTaskSlot(ctx, r); err != nil || !ok {
 			return cmp.Or(err, errRunnerNotClaimable)
 		}
 		now := s.now().Unix()
-		for _, jobID := range candidates {
-			ok, err := actions_model.ClaimJob(ctx, jobID, now)
+		for _, c := range candidates {
+			ok, err := actions_model.ClaimJob(ctx, c.id, now)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				continue // another runner won this one
+				missed[c.key] = true // another runner won this one
+				continue
 			}
-			task, err = s.createTask(ctx, jobID, r, now)
+			won = c
+			task, err = s.createTask(ctx, c.id, r, now)
 			return err
 		}
 		return errNothingClaimed
 	})
+	for key := range missed {
+		s.waiting.missed(key)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if task != nil {
+		s.waiting.took(won.key, won.id)
 		s.runners.update(r.UUID, func(c *actions_model.Runner) { c.TaskCount++ })
 		r.TaskCount++
 	}

@@ -273,3 +273,20 @@ func TestFetchTask_PollsPastTheLimitAnsweredAtOnce(t *testing.T) {
 		assert.False(t, got.WaitRefused)
 	})
 }
+
+func TestFetchTask_ClaimSeesJobsQueuedElsewhereBeforeThePoll(t *testing.T) {
+	sharedDatabase(t, func(a *options.Actions) { a.TasksVersionRecheck = time.Hour }, func(t *testing.T, a, b *process, repo *repo_model.Repository) {
+		r := a.register(t, "linux")
+		a.queue(t, repo, "linux")
+		first, err := a.svc.FetchTask(a.ctx, r, 0)
+		require.NoError(t, err)
+		require.NotNil(t, first.Task)
+		none, err := a.svc.FetchTask(a.ctx, r, 0)
+		require.NoError(t, err)
+		require.Nil(t, none.Task, "a has looked for more jobs and found none")
+		b.queue(t, repo, "linux")
+		res, err := a.svc.FetchTask(a.ctx, r, 0) // as act_runner polls after a task
+		require.NoError(t, err)
+		require.NotNil(t, res.Task, "a claim finds what was queued before the poll, whatever a's cached version says")
+	})
+}

@@ -23,6 +23,7 @@ type Service struct {
 	versions  *versionCache // tasks_version per scope, and the polls waiting for it to move
 	contacts  *contactBatch
 	logs      *logBatch
+	waiting   *waitingJobs
 	observer  JobObserver // hears job state changes inside their transaction; may be nil
 	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
@@ -40,6 +41,7 @@ func New(o *options.Options, box *secret.Box) *Service {
 		versions:  newVersionCache(o.Actions.TasksVersionRecheck),
 		contacts:  newContactBatch(contactFlushEvery),
 		logs:      newLogBatch(),
+		waiting:   newWaitingJobs(),
 	}
 }
 

@@ -13,6 +13,7 @@ type Config struct {
 	DB           string // sqlite, postgres or mysql: a fresh database for this run
 	AdminDSN     string // reaches the PostgreSQL/MySQL server the fresh database is made on
 	ServerBin    string // run this runnerhub binary as a separate process
+	ServerLog    string // ...and write its log here
 	URL          string // load a server that is already running...
 	ServerConfig string // ...whose app.ini names its database
 	RegToken     string // ...with this registration token

@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg *Config) (*Target, error) {
 		return nil, err
 	}
 	if cfg.ServerBin != "" {
-		err = t.spawn(cfg.ServerBin, o)
+		err = t.spawn(cfg.ServerBin, cfg.ServerLog, o)
 	} else {
 		err = t.serveInProcess(ctx, o)
 	}
@@ -123,8 +123,9 @@ func (t *Target) serveInProcess(ctx context.Context, o *options.Options) error {
 	return nil
 }
 
-// spawn runs `bin serve` on the database o names and waits until it listens.
-func (t *Target) spawn(bin string, o *options.Options) error {
+// spawn runs `bin serve` on the database o names and waits until it
+// listens. Its log goes to logPath when set.
+func (t *Target) spawn(bin, logPath string, o *options.Options) error {
 	dir, err := os.MkdirTemp("", "rhbench-serve-")
 	if err != nil {
 		return err
@@ -144,6 +145,14 @@ func (t *Target) spawn(bin string, o *options.Options) error {
 	}
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
+	if logPath != "" {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return err
+		}
+		t.closers = append(t.closers, func() { _ = f.Close() })
+		cmd.Stderr = io.MultiWriter(&stderr, f)
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}

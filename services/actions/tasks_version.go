@@ -169,8 +169,8 @@ func (c *versionCache) leave() {
 	c.mu.Unlock()
 }
 
-// Waiting returns how many polls are waiting for a job.
-func (c *versionCache) Waiting() int {
+// count returns how many polls are waiting for a job.
+func (c *versionCache) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.waiting
@@ -201,4 +201,4 @@ func (c *versionCache) watch(ctx context.Context) {
 
 // WaitingPolls returns how many FetchTask calls are waiting for a job to be
 // queued in this process.
-func (s *Service) WaitingPolls() int { return s.versions.Waiting() }
+func (s *Service) WaitingPolls() int { return s.versions.count() }

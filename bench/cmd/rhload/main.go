@@ -21,6 +21,7 @@ func main() {
 	fl.StringVar(&cfg.DB, "db", "sqlite", "fresh database for the run: sqlite, postgres or mysql")
 	fl.StringVar(&cfg.AdminDSN, "dsn", os.Getenv("TEST_PGSQL_DSN"), "DSN of the PostgreSQL/MySQL server the fresh database is created on")
 	fl.StringVar(&cfg.ServerBin, "server-bin", "", "run this runnerhub binary as a separate server process (default: a server in this process)")
+	fl.StringVar(&cfg.ServerLog, "server-log", "", "with -server-bin: write the server's log to this file")
 	fl.StringVar(&cfg.URL, "url", "", "load an already running server at this root URL instead")
 	fl.StringVar(&cfg.ServerConfig, "config", "", "with -url: the server's app.ini, whose database jobs are queued in")
 	fl.StringVar(&cfg.RegToken, "token", "", "with -url: a registration token")

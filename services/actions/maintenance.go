@@ -40,28 +40,22 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceReport, error)
 	rep := MaintenanceReport{}
 	now := s.now()
 	o := s.opts
-	if o.TaskStaleAfter > 0 {
-		if err := s.endStaleTasks(ctx, now.Add(-o.TaskStaleAfter).Unix(), rep); err != nil {
-			return rep, err
-		}
+	// Each rule acts on what is older than its age; an age of 0 switches it off.
+	rules := []struct {
+		age time.Duration
+		run func(ctx context.Context, cutoff int64, rep MaintenanceReport) error
+	}{
+		{o.TaskStaleAfter, s.endStaleTasks},
+		{o.JobTimeout, s.endTimedOutTasks},
+		{o.EphemeralIdleAfter, s.removeIdleEphemeralRunners},
+		{o.RemoveOfflineRunnersAfter, s.removeOfflineRunners},
+		{o.WaitingJobMaxAge, s.cancelOldWaitingJobs},
 	}
-	if o.JobTimeout > 0 {
-		if err := s.endTimedOutTasks(ctx, now.Add(-o.JobTimeout).Unix(), rep); err != nil {
-			return rep, err
+	for _, rule := range rules {
+		if rule.age <= 0 {
+			continue
 		}
-	}
-	if o.EphemeralIdleAfter > 0 {
-		if err := s.removeIdleEphemeralRunners(ctx, now.Add(-o.EphemeralIdleAfter).Unix(), rep); err != nil {
-			return rep, err
-		}
-	}
-	if o.RemoveOfflineRunnersAfter > 0 {
-		if err := s.removeOfflineRunners(ctx, now.Add(-o.RemoveOfflineRunnersAfter).Unix(), rep); err != nil {
-			return rep, err
-		}
-	}
-	if o.WaitingJobMaxAge > 0 {
-		if err := s.cancelOldWaitingJobs(ctx, now.Add(-o.WaitingJobMaxAge).Unix(), rep); err != nil {
+		if err := rule.run(ctx, now.Add(-rule.age).Unix(), rep); err != nil {
 			return rep, err
 		}
 	}

@@ -2,11 +2,9 @@ package actions
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
 
@@ -72,16 +70,10 @@ func (s *Service) UpdateLog(ctx context.Context, r *actions_model.Runner, in Log
 // as ownTask does with the whole task.
 func ownTaskLog(ctx context.Context, r *actions_model.Runner, taskID int64) (*actions_model.TaskLog, error) {
 	t, err := actions_model.GetTaskLog(ctx, taskID)
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: task %d", errs.NotFound, taskID)
-	}
 	if err != nil {
-		return nil, err
+		return nil, taskLookupError(taskID, err)
 	}
-	if t.RunnerID != r.ID {
-		return nil, fmt.Errorf("%w: task %d belongs to another runner", errs.PermissionDenied, taskID)
-	}
-	return t, nil
+	return t, checkOwner(r, taskID, t.RunnerID)
 }
 
 func (s *Service) checkLogInput(in LogInput) (int64, error) {

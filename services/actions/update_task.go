@@ -152,16 +152,26 @@ func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status act
 // ownTask loads the task and checks it belongs to r.
 func ownTask(ctx context.Context, r *actions_model.Runner, taskID int64) (*actions_model.Task, error) {
 	t, err := actions_model.GetTaskByID(ctx, taskID)
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: task %d", errs.NotFound, taskID)
-	}
 	if err != nil {
-		return nil, err
+		return nil, taskLookupError(taskID, err)
 	}
-	if t.RunnerID != r.ID {
-		return nil, fmt.Errorf("%w: task %d belongs to another runner", errs.PermissionDenied, taskID)
+	return t, checkOwner(r, taskID, t.RunnerID)
+}
+
+// taskLookupError tells a runner that asked for an unknown task so.
+func taskLookupError(taskID int64, err error) error {
+	if errors.Is(err, db.ErrNotExist) {
+		return fmt.Errorf("%w: task %d", errs.NotFound, taskID)
 	}
-	return t, nil
+	return err
+}
+
+// checkOwner refuses a runner any change to another runner's task.
+func checkOwner(r *actions_model.Runner, taskID, ownerID int64) error {
+	if ownerID != r.ID {
+		return fmt.Errorf("%w: task %d belongs to another runner", errs.PermissionDenied, taskID)
+	}
+	return nil
 }
 
 func checkTaskState(in TaskStateInput) error {

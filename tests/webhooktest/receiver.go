@@ -31,6 +31,7 @@ func (d Delivery) ID() string { return d.Header.Get("X-GitHub-Delivery") }
 type Receiver struct {
 	*httptest.Server
 	answer func(d Delivery) int
+	t      testing.TB
 
 	mu       sync.Mutex
 	got      []Delivery
@@ -40,24 +41,33 @@ type Receiver struct {
 // New starts a receiver; answer picks the status for each delivery (0 or a
 // nil answer means 200).
 func New(t testing.TB, answer func(d Delivery) int) *Receiver {
-	r := &Receiver{answer: answer, attempts: map[string]int{}}
+	r := &Receiver{answer: answer, t: t, attempts: map[string]int{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.Close)
 	return r
 }
 
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
+	body, err := io.ReadAll(req.Body)
 	d := Delivery{Header: req.Header.Clone(), Body: body, Payload: body}
-	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		v, _ := url.ParseQuery(string(body))
+	if err == nil && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		var v url.Values
+		v, err = url.ParseQuery(string(body))
 		d.Payload = []byte(v.Get("payload"))
 	}
 	var p struct {
 		Action      string
 		WorkflowJob struct{ ID int64 } `json:"workflow_job"`
 	}
-	_ = json.Unmarshal(d.Payload, &p)
+	if err == nil {
+		err = json.Unmarshal(d.Payload, &p)
+	}
+	if err != nil {
+		// A delivery the receiver cannot read is a failure of the sender.
+		r.t.Errorf("webhook receiver: unreadable delivery %q: %v", body, err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	d.Action, d.JobID = p.Action, p.WorkflowJob.ID
 
 	r.mu.Lock()

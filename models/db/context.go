@@ -4,6 +4,8 @@ package db
 
 import (
 	"context"
+	"math/rand/v2"
+	"time"
 
 	"xorm.io/xorm"
 )
@@ -52,9 +54,17 @@ func WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 		return fn(ctx)
 	}
 	var err error
-	for range txAttempts {
+	for attempt := range txAttempts {
 		if err = runTx(ctx, fn); !isRetryable(err) {
 			return err
+		}
+		// Transactions that deadlocked together would likely collide again
+		// if rerun at once; a short random pause lets one of them through.
+		pause := time.Duration(rand.Int64N(int64(attempt+1) * int64(5*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
 		}
 	}
 	return err

@@ -11,7 +11,7 @@ import (
 // txAttempts bounds how often WithTx reruns a transaction the database chose
 // as a deadlock victim. Such aborts are normal under contention (InnoDB picks
 // one when two claims cross); the rerun sees the winner's committed state.
-const txAttempts = 5
+const txAttempts = 10
 
 // isRetryable reports whether err aborted the transaction only because of
 // contention, so running it again is safe and likely to succeed.

@@ -1,46 +1,86 @@
 // Package migrations brings any earlier Runnerhub schema to the current one,
 // one numbered step at a time. Each step works on frozen copies of the tables
 // as they were at that step, never on live model structs.
+//
+// A step has two parts: Migrate changes Runnerhub's own tables (the action_*
+// tables, webhooks, sessions), Accounts the tables of the standalone
+// accounts (users, repositories, organization owners, repository admins,
+// access tokens). A host that brings its own accounts migrates with
+// Options.Accounts false, so that its own tables of those names (Gitea has
+// "user", "repository" and "access_token") are never created or changed.
+//
+// A host with a migration sequence of its own can run Steps inside it: each
+// Step.Run records itself in Runnerhub's version table, so Check and Migrate
+// know where the database stands either way.
 package migrations
 
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"xorm.io/xorm"
 )
+
+// Options says which tables to migrate and where the version is kept.
+type Options struct {
+	// VersionTable keeps the schema's version; "schema_version" when empty.
+	// The steps applied are listed in VersionTable + "_step".
+	VersionTable string
+	// Accounts migrates the standalone accounts' tables too.
+	Accounts bool
+}
+
+// Standalone is what the runnerhub command migrates: everything, with the
+// version in "schema_version".
+var Standalone = Options{Accounts: true}
+
+func (o Options) versionTable() string {
+	if o.VersionTable == "" {
+		return "schema_version"
+	}
+	return o.VersionTable
+}
+
+func (o Options) stepTable() string { return o.versionTable() + "_step" }
 
 // Step is one schema change.
 type Step struct {
 	Version     int64
 	Description string
-	Migrate     func(x *xorm.Engine) error
+	// Migrate changes Runnerhub's own tables; nil when the step has nothing
+	// for them.
+	Migrate func(x *xorm.Engine) error
+	// Accounts changes the standalone accounts' tables; nil when the step has
+	// nothing for them. It runs only with Options.Accounts.
+	Accounts func(x *xorm.Engine) error
 }
 
 // steps is the ordered history of the schema. Append only; never edit a step
-// that has shipped.
+// that has shipped. A number is never reused: a step added below a version
+// that databases have already passed would be skipped by them, which is why
+// Migrate refuses to run when it finds one.
 var steps = []Step{
-	{1, "create users, repositories and the actions tables", v0001CreateTables},
-	{2, "add the ephemeral flag to runners", v0002AddRunnerEphemeral},
-	{3, "add declared capabilities to runners", v0003AddRunnerCapabilities},
-	{4, "add sign-in fields and admins to users, organization owners and repository admins", v0004AddIdentity},
-	{5, "add personal access tokens", v0005AddAccessTokens},
-	{6, "add web sign-in sessions", v0006AddWebSessions},
-	{7, "add the if condition to run jobs", v0007AddRunJobIfCondition},
-	{8, "create the webhook table", v0008CreateWebhook},
-	{9, "create the hook_task delivery outbox", v0009CreateHookTask},
-	{10, "index waiting jobs by owner and repository for scoped runners' claims", v0010AddScopedClaimIndexes},
-	{12, "record when a run job became waiting", v0012AddRunJobQueued},
-	{13, "create the audit log of registration tokens and runners", v0013CreateAudit},
+	{1, "create users, repositories and the actions tables", v0001CreateTables, v0001CreateAccounts},
+	{2, "add the ephemeral flag to runners", v0002AddRunnerEphemeral, nil},
+	{3, "add declared capabilities to runners", v0003AddRunnerCapabilities, nil},
+	{4, "add sign-in fields and admins to users, organization owners and repository admins", nil, v0004AddIdentity},
+	{5, "add personal access tokens", nil, v0005AddAccessTokens},
+	{6, "add web sign-in sessions", v0006AddWebSessions, nil},
+	{7, "add the if condition to run jobs", v0007AddRunJobIfCondition, nil},
+	{8, "create the webhook table", v0008CreateWebhook, nil},
+	{9, "create the hook_task delivery outbox", v0009CreateHookTask, nil},
+	{10, "index waiting jobs by owner and repository for scoped runners' claims", v0010AddScopedClaimIndexes, nil},
+	// 11 was left out when 12 was written; it stays empty so that the
+	// numbers have no gap a later step could fall into.
+	{11, "nothing (the number was skipped)", nil, nil},
+	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
+	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
 }
 
-// schemaVersion records how far a database has been migrated.
-type schemaVersion struct {
-	ID      int64 `xorm:"pk"`
-	Version int64
-}
-
-func (schemaVersion) TableName() string { return "schema_version" }
+// Steps returns the ordered steps, for a host that runs them inside its own
+// migration sequence (each with Step.Run).
+func Steps() []Step { return slices.Clone(steps) }
 
 // Versions lists every step's version in order.
 func Versions() []int64 {
@@ -54,65 +94,80 @@ func Versions() []int64 {
 // Latest is the version a fully migrated database has.
 func Latest() int64 { return steps[len(steps)-1].Version }
 
+// Run applies the step's parts that opts select and records it as applied.
+// The caller runs steps in order, once each; Migrate does that.
+func (s Step) Run(x *xorm.Engine, opts Options) error {
+	if err := ensureVersionTables(x, opts); err != nil {
+		return err
+	}
+	if s.Migrate != nil {
+		if err := s.Migrate(x); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", s.Version, s.Description, err)
+		}
+	}
+	if s.Accounts != nil && opts.Accounts {
+		if err := s.Accounts(x); err != nil {
+			return fmt.Errorf("migration %d (%s), accounts: %w", s.Version, s.Description, err)
+		}
+	}
+	return recordStep(x, opts, s.Version)
+}
+
 // Current reads the version of the database (0 for an empty one).
-func Current(x *xorm.Engine) (int64, error) {
-	if err := x.Sync(new(schemaVersion)); err != nil {
-		return 0, fmt.Errorf("create schema_version: %w", err)
+func Current(x *xorm.Engine, opts Options) (int64, error) {
+	if err := ensureVersionTables(x, opts); err != nil {
+		return 0, err
 	}
-	var v schemaVersion
-	has, err := x.ID(1).Get(&v)
+	return readVersion(x, opts)
+}
+
+// Check returns an error unless the database is at the latest version.
+func Check(x *xorm.Engine, opts Options) error {
+	v, err := Current(x, opts)
 	if err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
+		return err
 	}
-	if !has {
-		return 0, nil
+	if v != Latest() {
+		return fmt.Errorf("database schema is at version %d, this server needs %d: migrate first (runnerhub migrate)", v, Latest())
 	}
-	return v.Version, nil
+	return nil
 }
 
 // Migrate brings the database to the latest version.
-func Migrate(ctx context.Context, x *xorm.Engine) error {
-	return MigrateTo(ctx, x, Latest())
+func Migrate(ctx context.Context, x *xorm.Engine, opts Options) error {
+	return MigrateTo(ctx, x, opts, Latest())
 }
 
 // MigrateTo runs the steps after the database's version up to target. Several
 // processes starting at once on one database serialize on a lock.
-func MigrateTo(ctx context.Context, x *xorm.Engine, target int64) error {
+func MigrateTo(ctx context.Context, x *xorm.Engine, opts Options, target int64) error {
+	return migrate(ctx, x, opts, steps, target)
+}
+
+func migrate(ctx context.Context, x *xorm.Engine, opts Options, steps []Step, target int64) error {
 	unlock, err := lock(ctx, x)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 
-	current, err := Current(x)
+	current, err := Current(x, opts)
 	if err != nil {
 		return err
 	}
-	if current > Latest() {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", current, Latest())
+	latest := steps[len(steps)-1].Version
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", current, latest)
+	}
+	if err := checkNoneSkipped(x, opts, steps, current); err != nil {
+		return err
 	}
 	for _, s := range steps {
 		if s.Version <= current || s.Version > target {
 			continue
 		}
-		if err := s.Migrate(x); err != nil {
-			return fmt.Errorf("migration %d (%s): %w", s.Version, s.Description, err)
-		}
-		if err := setVersion(x, s.Version); err != nil {
+		if err := s.Run(x, opts); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func setVersion(x *xorm.Engine, v int64) error {
-	n, err := x.ID(1).Cols("version").Update(&schemaVersion{Version: v})
-	if err != nil {
-		return fmt.Errorf("record schema version %d: %w", v, err)
-	}
-	if n == 0 {
-		if _, err := x.Insert(&schemaVersion{ID: 1, Version: v}); err != nil {
-			return fmt.Errorf("record schema version %d: %w", v, err)
 		}
 	}
 	return nil

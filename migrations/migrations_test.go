@@ -41,19 +41,19 @@ func TestMigrate_EveryVersionReachesLatest(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			fresh := b.NewEngine(t)
-			require.NoError(t, migrations.Migrate(ctx, fresh))
+			require.NoError(t, migrations.Migrate(ctx, fresh, migrations.Standalone))
 			want := schemaOf(t, fresh)
-			v, err := migrations.Current(fresh)
+			v, err := migrations.Current(fresh, migrations.Standalone)
 			require.NoError(t, err)
 			assert.Equal(t, migrations.Latest(), v)
 
 			for _, from := range migrations.Versions() {
 				x := b.NewEngine(t)
-				require.NoError(t, migrations.MigrateTo(ctx, x, from))
-				v, err := migrations.Current(x)
+				require.NoError(t, migrations.MigrateTo(ctx, x, migrations.Standalone, from))
+				v, err := migrations.Current(x, migrations.Standalone)
 				require.NoError(t, err)
 				require.Equal(t, from, v)
-				require.NoError(t, migrations.Migrate(ctx, x))
+				require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
 				assert.Equal(t, want, schemaOf(t, x), "schema after migrating from version %d", from)
 			}
 		})
@@ -63,17 +63,17 @@ func TestMigrate_EveryVersionReachesLatest(t *testing.T) {
 func TestMigrate_IsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	x := dbtest.Backends()[0].NewEngine(t)
-	require.NoError(t, migrations.Migrate(ctx, x))
-	require.NoError(t, migrations.Migrate(ctx, x), "a second start must find nothing to do")
+	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
+	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone), "a second start must find nothing to do")
 }
 
 func TestMigrate_RefusesNewerDatabase(t *testing.T) {
 	ctx := context.Background()
 	x := dbtest.Backends()[0].NewEngine(t)
-	require.NoError(t, migrations.Migrate(ctx, x))
+	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
 	_, err := x.Exec("UPDATE schema_version SET version = ?", migrations.Latest()+1)
 	require.NoError(t, err)
-	err = migrations.Migrate(ctx, x)
+	err = migrations.Migrate(ctx, x, migrations.Standalone)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "newer")
 }

@@ -17,7 +17,7 @@ func eachBackendAt(t *testing.T, v int64, fn func(t *testing.T, x *xorm.Engine))
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			x := b.NewEngine(t)
-			require.NoError(t, migrations.MigrateTo(context.Background(), x, v))
+			require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, v))
 			fn(t, x)
 		})
 	}
@@ -51,7 +51,7 @@ func TestV0002_AddsEphemeralFalseToExistingRunners(t *testing.T) {
 	eachBackendAt(t, 1, func(t *testing.T, x *xorm.Engine) {
 		_, err := x.Exec("INSERT INTO action_runner (uuid, name, token_hash) VALUES (?, ?, ?)", "u-1", "old", "h")
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 2))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 2))
 		rows, err := x.QueryString("SELECT name, ephemeral FROM action_runner")
 		require.NoError(t, err)
 		require.Len(t, rows, 1)
@@ -64,7 +64,7 @@ func TestV0003_AddsCapabilitiesToExistingRunners(t *testing.T) {
 	eachBackendAt(t, 2, func(t *testing.T, x *xorm.Engine) {
 		_, err := x.Exec("INSERT INTO action_runner (uuid, name, token_hash, ephemeral) VALUES (?, ?, ?, ?)", "u-1", "old", "h", true)
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 3))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 3))
 		_, err = x.Exec("UPDATE action_runner SET capabilities = ? WHERE uuid = ?", `["cancelling"]`, "u-1")
 		require.NoError(t, err)
 		rows, err := x.QueryString("SELECT capabilities FROM action_runner")

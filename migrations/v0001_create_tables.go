@@ -189,9 +189,13 @@ type v0001ActionLabelSet struct {
 
 func (v0001ActionLabelSet) TableName() string { return "action_label_set" }
 
+// v0001CreateAccounts is the standalone accounts' part of version 1.
+func v0001CreateAccounts(x *xorm.Engine) error {
+	return x.Sync(new(v0001User), new(v0001Repository))
+}
+
 func v0001CreateTables(x *xorm.Engine) error {
 	if err := x.Sync(
-		new(v0001User), new(v0001Repository),
 		new(v0001ActionRunner), new(v0001ActionRunnerToken),
 		new(v0001ActionRun), new(v0001ActionRunJob),
 		new(v0001ActionTask), new(v0001ActionTaskStep), new(v0001ActionTaskOutput),

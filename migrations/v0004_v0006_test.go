@@ -15,7 +15,7 @@ func TestV0004_AddsIdentityKeepingUsers(t *testing.T) {
 	eachBackendAt(t, 3, func(t *testing.T, x *xorm.Engine) {
 		_, err := x.Exec("INSERT INTO "+x.Quote("user")+" (lower_name, name, is_org) VALUES (?, ?, ?)", "octo", "Octo", false)
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 4))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 4))
 
 		rows, err := x.QueryString("SELECT name, is_admin, passwd_hash FROM " + x.Quote("user"))
 		require.NoError(t, err)
@@ -35,7 +35,7 @@ func TestV0004_AddsIdentityKeepingUsers(t *testing.T) {
 
 func TestV0005_AccessTokenHashIsUnique(t *testing.T) {
 	eachBackendAt(t, 4, func(t *testing.T, x *xorm.Engine) {
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 5))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 5))
 		_, err := x.Exec("INSERT INTO access_token (uid, name, token_hash, token_last_eight) VALUES (?, ?, ?, ?)", 1, "ci", "h1", "abcdefgh")
 		require.NoError(t, err)
 		_, err = x.Exec("INSERT INTO access_token (uid, name, token_hash, token_last_eight) VALUES (?, ?, ?, ?)", 2, "other", "h1", "abcdefgh")
@@ -45,7 +45,7 @@ func TestV0005_AccessTokenHashIsUnique(t *testing.T) {
 
 func TestV0006_WebSessionsExpireByIndex(t *testing.T) {
 	eachBackendAt(t, 5, func(t *testing.T, x *xorm.Engine) {
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 6))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 6))
 		_, err := x.Exec("INSERT INTO web_session (token_hash, uid, expires_unix) VALUES (?, ?, ?), (?, ?, ?)", "a", 1, 100, "b", 1, 200)
 		require.NoError(t, err)
 		rows, err := x.QueryString("SELECT token_hash FROM web_session WHERE expires_unix > 150")

@@ -15,7 +15,7 @@ func TestV0010_AddsScopedClaimIndexes(t *testing.T) {
 	eachBackendAt(t, stepBefore(t, 10), func(t *testing.T, x *xorm.Engine) {
 		_, err := x.Exec("INSERT INTO action_run_job (run_id, owner_id, repo_id, job_id, label_key, status) VALUES (?, ?, ?, ?, ?, ?)", 1, 2, 3, "build", "k", 5)
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 10))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 10))
 
 		tables, err := x.DBMetas()
 		require.NoError(t, err)

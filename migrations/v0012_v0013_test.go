@@ -18,7 +18,7 @@ func TestV0012_AddsQueuedTimeToWaitingJobs(t *testing.T) {
 		require.NoError(t, err)
 		_, err = x.Exec(insert, 1, 1, 1, "done", "k", 1, 1700000100)
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 12))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 12))
 		rows, err := x.QueryString("SELECT job_id, queued FROM action_run_job ORDER BY id")
 		require.NoError(t, err)
 		require.Len(t, rows, 2)

@@ -29,7 +29,7 @@ func TestV0007_AddsIfConditionToExistingJobs(t *testing.T) {
 	eachBackendAt(t, versionBefore(t, 7), func(t *testing.T, x *xorm.Engine) {
 		_, err := x.Exec("INSERT INTO action_run_job (run_id, owner_id, repo_id, job_id, label_key, status) VALUES (?, ?, ?, ?, ?, ?)", 1, 1, 1, "build", "k", 5)
 		require.NoError(t, err)
-		require.NoError(t, migrations.MigrateTo(context.Background(), x, 7))
+		require.NoError(t, migrations.MigrateTo(context.Background(), x, migrations.Standalone, 7))
 		rows, err := x.QueryString("SELECT job_id, if_condition FROM action_run_job")
 		require.NoError(t, err)
 		require.Len(t, rows, 1)

@@ -1,6 +1,7 @@
 package rhload
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"strconv"
@@ -34,9 +35,9 @@ func newQueue(t *Target) (*Queue, error) {
 func (q *Queue) registrationToken(scope string) (string, error) {
 	switch scope {
 	case "owner":
-		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, actions_service.Scope{OwnerID: q.ownerID})
+		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, identity.ScopeOf(q.ownerID, 0))
 	case "repo":
-		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, actions_service.Scope{OwnerID: q.ownerID, RepoID: q.repoID})
+		return q.t.Actions.DefaultRegistrationToken(q.t.Ctx, identity.ScopeOf(q.ownerID, q.repoID))
 	}
 	return "", fmt.Errorf("-scope %q: want instance, owner or repo", scope)
 }

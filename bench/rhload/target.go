@@ -2,6 +2,7 @@ package rhload
 
 import (
 	"bufio"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"fmt"
@@ -14,11 +15,11 @@ import (
 	"sync"
 	"time"
 
+	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
-	"code.runnerhub.dev/runnerhub/routers"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 )
 
@@ -78,7 +79,7 @@ func Open(ctx context.Context, cfg *Config) (*Target, error) {
 		t.Close()
 		return nil, err
 	}
-	if t.RegToken, err = t.Actions.DefaultRegistrationToken(t.Ctx, actions_service.Scope{}); err != nil {
+	if t.RegToken, err = t.Actions.DefaultRegistrationToken(t.Ctx, identity.InstanceScope); err != nil {
 		t.Close()
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (t *Target) openDatabase(ctx context.Context, o *options.Options) error {
 	}
 	t.closers = append(t.closers, func() { _ = x.Close() })
 	t.Ctx = db.WithEngine(ctx, x)
-	if err := migrations.Migrate(t.Ctx, x); err != nil {
+	if err := migrations.Migrate(t.Ctx, x, migrations.Standalone); err != nil {
 		return err
 	}
 	box, err := secret.NewBox(o.Security.SecretKey)
@@ -111,15 +112,15 @@ func (t *Target) serveInProcess(ctx context.Context, o *options.Options) error {
 	}
 	t.URL = "http://" + ln.Addr().String()
 	o.Server.RootURL = t.URL + "/"
-	app, err := routers.New(t.Ctx, o, db.Engine(t.Ctx))
+	app, err := runnerhub.New(t.Ctx, runnerhub.Config{Engine: db.Engine(t.Ctx), Options: o})
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: app.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.closers = append(t.closers, func() { _ = srv.Close() })
-	t.Actions, t.PID, t.Where = app.Actions, os.Getpid(), "rhload process (server in-process, with the load generator)"
+	t.Actions, t.PID, t.Where = app.Actions(), os.Getpid(), "rhload process (server in-process, with the load generator)"
 	return nil
 }
 

@@ -1,14 +1,12 @@
 package main
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"code.runnerhub.dev/runnerhub/models/db"
-	repo_model "code.runnerhub.dev/runnerhub/models/repo"
-	user_model "code.runnerhub.dev/runnerhub/models/user"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 )
@@ -44,21 +42,11 @@ func generateRunnerToken(ctx context.Context, args []string, out io.Writer) erro
 	return nil
 }
 
-func resolveScope(ctx context.Context, s string) (actions_service.Scope, error) {
-	if s == "" {
-		return actions_service.Scope{}, nil
-	}
-	ownerName, repoName, hasRepo := strings.Cut(s, "/")
-	owner, err := user_model.GetUserByName(ctx, ownerName)
+// resolveScope reads --scope: "" for the instance, owner or owner/repo.
+func resolveScope(ctx context.Context, s string) (identity.Scope, error) {
+	ref, err := identity.ParseScopeRef(s)
 	if err != nil {
-		return actions_service.Scope{}, fmt.Errorf("scope %q: %w", s, err)
+		return identity.Scope{}, err
 	}
-	if !hasRepo {
-		return actions_service.Scope{OwnerID: owner.ID}, nil
-	}
-	repo, err := repo_model.GetRepositoryByName(ctx, owner.ID, repoName)
-	if err != nil {
-		return actions_service.Scope{}, fmt.Errorf("scope %q: %w", s, err)
-	}
-	return actions_service.Scope{OwnerID: owner.ID, RepoID: repo.ID}, nil
+	return identity.ResolveScope(ctx, identity.NewStandalone(), ref)
 }

@@ -11,7 +11,7 @@ import (
 	"os"
 	"time"
 
-	"code.runnerhub.dev/runnerhub/routers"
+	runnerhub "code.runnerhub.dev/runnerhub"
 )
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -35,7 +35,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if o.Server.RootURL == "" {
 		o.Server.RootURL = "http://" + ln.Addr().String() + "/"
 	}
-	app, err := routers.New(ctx, o, x)
+	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o, Logger: logger})
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -43,7 +43,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	app.Start(ctx)
 	defer app.Close() // after the HTTP server has drained, before the database closes
 	srv := &http.Server{
-		Handler:           app.Handler,
+		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

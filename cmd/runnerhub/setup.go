@@ -73,7 +73,7 @@ func setUp(ctx context.Context, cfgPath string) (*options.Options, *xorm.Engine,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrations.Migrate(ctx, x); err != nil {
+	if err := migrations.Migrate(ctx, x, migrations.Standalone); err != nil {
 		_ = x.Close()
 		return nil, nil, err
 	}

@@ -2,11 +2,6 @@ package actions
 
 import (
 	"context"
-	"runtime"
-	"sync"
-	"weak"
-
-	"xorm.io/xorm"
 
 	"code.runnerhub.dev/runnerhub/models/db"
 )
@@ -36,8 +31,8 @@ func GetTasksVersion(ctx context.Context, ownerID, repoID int64) (int64, error) 
 
 // IncreaseTasksVersion bumps the versions every runner that could serve a job
 // of the repository reads: the instance's, the owner's and the repository's.
-// Once the bump commits, this process's readers hear of it at once (see
-// LocalTasksVersionBumps); other processes find it when they next read.
+// Readers in other processes find the bump when they next read; the service
+// that calls this tells its own readers after commit.
 func IncreaseTasksVersion(ctx context.Context, ownerID, repoID int64) error {
 	for _, s := range [][2]int64{{0, 0}, {ownerID, 0}, {ownerID, repoID}} {
 		if err := db.InsertIgnore(ctx, "action_tasks_version", []string{"owner_id", "repo_id", "version"}, s[0], s[1], 0); err != nil {
@@ -48,52 +43,6 @@ func IncreaseTasksVersion(ctx context.Context, ownerID, repoID int64) error {
 			return db.Wrap(err)
 		}
 	}
-	db.AfterCommit(ctx, bumpsOf(db.Engine(ctx)).add)
 	return nil
 }
 
-// LocalTasksVersionBumps returns how many tasks_version bumps this process
-// has committed on ctx's database, and a channel closed at the next one. A
-// cache of versions that saw the same count before its read has missed no
-// bump made here.
-func LocalTasksVersionBumps(ctx context.Context) (int64, <-chan struct{}) {
-	return bumpsOf(db.Engine(ctx)).get()
-}
-
-// localBumps is kept per database handle: it describes what this process
-// did to that database, like the handle's own connection pool. It holds no
-// configuration and nothing a test would set, and it lets go of a handle
-// that is no longer used.
-var localBumps sync.Map // weak.Pointer[xorm.Engine] → *bumpCounter
-
-type bumpCounter struct {
-	mu   sync.Mutex
-	n    int64
-	next chan struct{}
-}
-
-func bumpsOf(e *xorm.Engine) *bumpCounter {
-	key := weak.Make(e)
-	if c, ok := localBumps.Load(key); ok {
-		return c.(*bumpCounter)
-	}
-	c, loaded := localBumps.LoadOrStore(key, &bumpCounter{next: make(chan struct{})})
-	if !loaded {
-		runtime.AddCleanup(e, func(k weak.Pointer[xorm.Engine]) { localBumps.Delete(k) }, key)
-	}
-	return c.(*bumpCounter)
-}
-
-func (c *bumpCounter) add() {
-	c.mu.Lock()
-	c.n++
-	close(c.next)
-	c.next = make(chan struct{})
-	c.mu.Unlock()
-}
-
-func (c *bumpCounter) get() (int64, <-chan struct{}) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n, c.next
-}

@@ -30,12 +30,6 @@ type Webhook struct {
 
 func (Webhook) TableName() string { return "webhook" }
 
-// Scope names where a webhook lives; zero fields are wider.
-type Scope struct {
-	OwnerID int64
-	RepoID  int64
-}
-
 // EventList returns the events the webhook subscribes to.
 func (w *Webhook) EventList() []string {
 	var v []string
@@ -77,21 +71,21 @@ func GetWebhookByID(ctx context.Context, id int64) (*Webhook, error) {
 }
 
 // GetWebhookInScope returns the webhook with id only if it lives exactly in scope.
-func GetWebhookInScope(ctx context.Context, scope Scope, id int64) (*Webhook, error) {
+func GetWebhookInScope(ctx context.Context, ownerID, repoID, id int64) (*Webhook, error) {
 	w, err := GetWebhookByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if w.OwnerID != scope.OwnerID || w.RepoID != scope.RepoID {
+	if w.OwnerID != ownerID || w.RepoID != repoID {
 		return nil, fmt.Errorf("webhook %d: %w", id, db.ErrNotExist)
 	}
 	return w, nil
 }
 
 // FindWebhooks lists the webhooks that live exactly in scope, oldest first.
-func FindWebhooks(ctx context.Context, scope Scope) ([]*Webhook, error) {
+func FindWebhooks(ctx context.Context, ownerID, repoID int64) ([]*Webhook, error) {
 	var ws []*Webhook
-	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ?", scope.OwnerID, scope.RepoID).Asc("id").Find(&ws)
+	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ?", ownerID, repoID).Asc("id").Find(&ws)
 	return ws, db.Wrap(err)
 }
 

@@ -3,7 +3,10 @@
 // protocol code (connect code, HTTP status) and show the message.
 package errs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	InvalidArgument    = errors.New("invalid argument")
@@ -17,3 +20,12 @@ var (
 	// the caller should try again.
 	Unavailable = errors.New("unavailable")
 )
+
+// Missing rewords a lookup's NotFound for the reader as "<what> does not
+// exist"; any other error passes unchanged.
+func Missing(err error, what string) error {
+	if errors.Is(err, NotFound) {
+		return fmt.Errorf("%w: %s does not exist", NotFound, what)
+	}
+	return err
+}

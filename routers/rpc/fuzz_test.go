@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"bytes"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/dbtest"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -36,7 +36,7 @@ var fuzzProcedures = []string{
 func FuzzRunnerService(f *testing.F) {
 	s := testserver.Start(f, strictestBackend())
 	repo := s.CreateRepo(f, "octo", "app")
-	r := s.Register(f, s.RegistrationToken(f, actions_service.Scope{}), "fuzzed", []string{"ubuntu-latest"}, false)
+	r := s.Register(f, s.RegistrationToken(f, identity.InstanceScope), "fuzzed", []string{"ubuntu-latest"}, false)
 	s.QueueJobs(f, repo, []string{"ubuntu-latest"}, []string{"ubuntu-latest"})
 
 	seed := func(proc int, m proto.Message) {
@@ -93,7 +93,7 @@ func post(s *testserver.Server, r *testserver.Runner, procedure string, asJSON b
 	req.Header.Set("x-runner-token", r.Token)
 	req.RemoteAddr = "192.0.2.1:1234"
 	rec := httptest.NewRecorder()
-	s.App.Handler.ServeHTTP(rec, req)
+	s.App.Handler().ServeHTTP(rec, req)
 	return rec
 }
 

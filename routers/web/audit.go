@@ -29,7 +29,7 @@ type auditRow struct {
 func (w *Web) auditPage(rw http.ResponseWriter, r *http.Request, sc identity.Scope, runners string) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	es, total, err := w.Actions.ListAuditEvents(r.Context(), actionsScope(sc), page, auditPerPage)
+	es, total, err := w.Actions.ListAuditEvents(r.Context(), sc, page, auditPerPage)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return

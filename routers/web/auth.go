@@ -142,6 +142,6 @@ func requireSignIn(rw http.ResponseWriter, r *http.Request) bool {
 	if signedIn(r) != nil {
 		return true
 	}
-	http.Redirect(rw, r, "/user/login?redirect_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	http.Redirect(rw, r, signInURLFrom(r)+"?redirect_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	return false
 }

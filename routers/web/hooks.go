@@ -31,10 +31,6 @@ func hooksURL(runners string) string {
 	return strings.TrimSuffix(runners, "/actions/runners") + "/hooks"
 }
 
-func hookScope(sc identity.Scope) webhook_model.Scope {
-	return webhook_model.Scope{OwnerID: sc.OwnerID(), RepoID: sc.RepoID()}
-}
-
 var hookFlashes = map[string]string{
 	"created":     "The webhook was added; it is sent every workflow_job event from now on.",
 	"saved":       "The webhook was saved.",
@@ -47,7 +43,7 @@ func (w *Web) hooksPage(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 }
 
 func (w *Web) renderHooks(rw http.ResponseWriter, r *http.Request, sc identity.Scope, runners string, status int, extra map[string]any) {
-	hooks, err := w.Webhooks.ListHooks(r.Context(), hookScope(sc))
+	hooks, err := w.Webhooks.ListHooks(r.Context(), sc)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -77,7 +73,7 @@ func hookForm(r *http.Request) webhook_service.HookInput {
 }
 
 func (w *Web) createHook(rw http.ResponseWriter, r *http.Request, sc identity.Scope, runners string) {
-	_, err := w.Webhooks.CreateHook(r.Context(), hookScope(sc), hookForm(r), signedIn(r).ID)
+	_, err := w.Webhooks.CreateHook(r.Context(), sc, hookForm(r), signedIn(r).ID)
 	if err != nil {
 		w.renderHooks(rw, r, sc, runners, http.StatusUnprocessableEntity, map[string]any{"FormError": userMessage(err)})
 		return
@@ -103,12 +99,12 @@ func (w *Web) renderHook(rw http.ResponseWriter, r *http.Request, sc identity.Sc
 		w.renderError(rw, r, http.StatusNotFound, "There is no such webhook.")
 		return
 	}
-	hook, err := w.Webhooks.GetHook(r.Context(), hookScope(sc), id)
+	hook, err := w.Webhooks.GetHook(r.Context(), sc, id)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	tasks, total, err := w.Webhooks.ListDeliveries(r.Context(), hookScope(sc), id, 1, deliveriesShown)
+	tasks, total, err := w.Webhooks.ListDeliveries(r.Context(), sc, id, 1, deliveriesShown)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -146,7 +142,7 @@ func (w *Web) editHook(rw http.ResponseWriter, r *http.Request, sc identity.Scop
 		w.renderError(rw, r, http.StatusNotFound, "There is no such webhook.")
 		return
 	}
-	if _, err := w.Webhooks.UpdateHook(r.Context(), hookScope(sc), id, hookForm(r)); err != nil {
+	if _, err := w.Webhooks.UpdateHook(r.Context(), sc, id, hookForm(r)); err != nil {
 		w.renderHook(rw, r, sc, runners, http.StatusUnprocessableEntity, map[string]any{"FormError": userMessage(err)})
 		return
 	}
@@ -159,7 +155,7 @@ func (w *Web) deleteHook(rw http.ResponseWriter, r *http.Request, sc identity.Sc
 		w.renderError(rw, r, http.StatusNotFound, "There is no such webhook.")
 		return
 	}
-	if err := w.Webhooks.DeleteHook(r.Context(), hookScope(sc), id); err != nil {
+	if err := w.Webhooks.DeleteHook(r.Context(), sc, id); err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
@@ -173,7 +169,7 @@ func (w *Web) redeliver(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 		w.renderError(rw, r, http.StatusNotFound, "There is no such delivery.")
 		return
 	}
-	if _, err := w.Webhooks.Redeliver(r.Context(), hookScope(sc), id, delivery); err != nil {
+	if _, err := w.Webhooks.Redeliver(r.Context(), sc, id, delivery); err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}

@@ -26,10 +26,6 @@ func (w *Web) registerRunnerPages(mux *http.ServeMux) {
 	w.handleScoped(mux, "POST", "/actions/runners/tokens/{id}/{op}", w.tokenAction)
 }
 
-func actionsScope(sc identity.Scope) actions_service.Scope {
-	return actions_service.Scope{OwnerID: sc.OwnerID(), RepoID: sc.RepoID()}
-}
-
 // runnerRow is a runner as the pages show it.
 type runnerRow struct {
 	ID                  int64
@@ -63,17 +59,17 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	ctx := r.Context()
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	runners, total, err := w.Actions.ListRunners(ctx, actionsScope(sc), page, runnersPerPage)
+	runners, total, err := w.Actions.ListRunners(ctx, sc, page, runnersPerPage)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	defaultToken, err := w.Actions.DefaultRegistrationToken(ctx, actionsScope(sc))
+	defaultToken, err := w.Actions.DefaultRegistrationToken(ctx, sc)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	tokens, err := w.Actions.ListRegistrationTokens(ctx, actionsScope(sc))
+	tokens, err := w.Actions.ListRegistrationTokens(ctx, sc)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -155,12 +151,12 @@ func (w *Web) runnerPage(rw http.ResponseWriter, r *http.Request, sc identity.Sc
 		w.renderError(rw, r, http.StatusNotFound, "There is no such runner.")
 		return
 	}
-	rn, err := w.Actions.GetRunner(r.Context(), actionsScope(sc), id)
+	rn, err := w.Actions.GetRunner(r.Context(), sc, id)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	tasks, err := w.Actions.ListRunnerTasks(r.Context(), actionsScope(sc), id, recentTasksShown)
+	tasks, err := w.Actions.ListRunnerTasks(r.Context(), sc, id, recentTasksShown)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -194,10 +190,10 @@ func (w *Web) runnerAction(rw http.ResponseWriter, r *http.Request, sc identity.
 	switch r.PathValue("op") {
 	case "disable", "enable":
 		disabled := r.PathValue("op") == "disable"
-		_, err = w.Actions.SetRunnerDisabled(r.Context(), actionsScope(sc), id, disabled)
+		_, err = w.Actions.SetRunnerDisabled(r.Context(), sc, id, disabled)
 		done = "runner-" + r.PathValue("op") + "d"
 	case "delete":
-		err = w.Actions.DeleteRunner(r.Context(), actionsScope(sc), id)
+		err = w.Actions.DeleteRunner(r.Context(), sc, id)
 		done = "runner-deleted"
 	default:
 		w.renderError(rw, r, http.StatusNotFound, "There is no such action.")
@@ -211,7 +207,7 @@ func (w *Web) runnerAction(rw http.ResponseWriter, r *http.Request, sc identity.
 }
 
 func (w *Web) resetToken(rw http.ResponseWriter, r *http.Request, sc identity.Scope, base string) {
-	if _, err := w.Actions.ResetRegistrationToken(r.Context(), actionsScope(sc)); err != nil {
+	if _, err := w.Actions.ResetRegistrationToken(r.Context(), sc); err != nil {
 		w.renderServiceError(rw, r, err)
 		return
 	}
@@ -234,7 +230,7 @@ func (w *Web) createToken(rw http.ResponseWriter, r *http.Request, sc identity.S
 		in.ExpiresUnix = time.Now().Add(time.Duration(days) * 24 * time.Hour).Unix()
 	}
 	in.MaxUses = maxUses
-	t, token, err := w.Actions.CreateRegistrationToken(r.Context(), actionsScope(sc), in)
+	t, token, err := w.Actions.CreateRegistrationToken(r.Context(), sc, in)
 	if err != nil {
 		w.renderRunners(rw, r, sc, base, http.StatusUnprocessableEntity, map[string]any{"TokenError": userMessage(err)})
 		return
@@ -250,9 +246,9 @@ func (w *Web) tokenAction(rw http.ResponseWriter, r *http.Request, sc identity.S
 	}
 	switch op := r.PathValue("op"); op {
 	case "disable", "enable":
-		_, err = w.Actions.SetRegistrationTokenDisabled(r.Context(), actionsScope(sc), id, op == "disable")
+		_, err = w.Actions.SetRegistrationTokenDisabled(r.Context(), sc, id, op == "disable")
 	case "delete":
-		err = w.Actions.DeleteRegistrationToken(r.Context(), actionsScope(sc), id)
+		err = w.Actions.DeleteRegistrationToken(r.Context(), sc, id)
 	default:
 		w.renderError(rw, r, http.StatusNotFound, "There is no such action.")
 		return

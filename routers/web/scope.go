@@ -59,34 +59,18 @@ func scopeTitle(sc identity.Scope) string {
 // resolveScope finds the page's scope. The user page is the signed-in
 // user's own, whatever the URL says. Unknown names are NotFound.
 func (w *Web) resolveScope(ctx context.Context, r *http.Request, kind scopeKind) (identity.Scope, error) {
+	ref := identity.ScopeRef{Owner: r.PathValue("owner"), Repo: r.PathValue("repo")}
 	switch kind {
 	case adminPages:
-		return identity.InstanceScope, nil
+		ref.Kind = identity.InstanceKind
 	case userPages:
-		o, err := w.Identity.GetOwnerByID(ctx, signedIn(r).ID)
-		if err != nil {
-			return identity.Scope{}, err
-		}
-		return identity.OwnerScope(o), nil
+		ref.Kind, ref.Self = identity.SelfKind, signedIn(r)
 	case orgPages:
-		o, err := w.Identity.GetOwnerByName(ctx, r.PathValue("org"))
-		if err != nil {
-			return identity.Scope{}, err
-		}
-		if !o.IsOrg {
-			return identity.Scope{}, errs.NotFound
-		}
-		return identity.OwnerScope(o), nil
+		ref.Kind, ref.Owner = identity.OrgKind, r.PathValue("org")
+	default:
+		ref.Kind = identity.RepoKind
 	}
-	o, err := w.Identity.GetOwnerByName(ctx, r.PathValue("owner"))
-	if err != nil {
-		return identity.Scope{}, err
-	}
-	repo, err := w.Identity.GetRepoByName(ctx, o, r.PathValue("repo"))
-	if err != nil {
-		return identity.Scope{}, err
-	}
-	return identity.RepoScope(repo), nil
+	return identity.ResolveScope(ctx, w.Identity, ref)
 }
 
 // scopedPage is a page in a scope the signed-in user manages.

@@ -30,6 +30,11 @@ type Deps struct {
 	Webhooks *webhook_service.Service
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
+	// SignedInUser, when set, is the host's word on who is signed in, and
+	// SignInURL the host's sign-in page; the pages then have no sign-in of
+	// their own. Nil means Runnerhub's sign-in form and sessions.
+	SignedInUser func(r *http.Request) (*identity.User, error)
+	SignInURL    string
 }
 
 // Web is the page handler set.
@@ -61,9 +66,11 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /assets/{file}", http.StripPrefix("/assets/", http.FileServerFS(d.Assets)))
 	w.handle(mux, "GET /{$}", w.home)
-	w.handle(mux, "GET /user/login", w.signInForm)
-	w.handle(mux, "POST /user/login", w.signIn)
-	w.handle(mux, "POST /user/logout", w.signOut)
+	if d.SignedInUser == nil {
+		w.handle(mux, "GET /user/login", w.signInForm)
+		w.handle(mux, "POST /user/login", w.signIn)
+		w.handle(mux, "POST /user/logout", w.signOut)
+	}
 	w.registerRunnerPages(mux)
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
@@ -86,7 +93,8 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 
 		csrfSeed := w.ensureCSRFCookie(rw, r)
 		ctx := context.WithValue(r.Context(), csrfKey{}, w.csrfToken(csrfSeed))
-		if u := w.sessionUser(r); u != nil {
+		ctx = context.WithValue(ctx, signInURLKey{}, w.signInURL())
+		if u := w.currentUser(r); u != nil {
 			ctx = context.WithValue(ctx, userKey{}, u)
 			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr}) // for the audit log
 		}
@@ -111,6 +119,8 @@ func signedIn(r *http.Request) *identity.User {
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	data["User"] = signedIn(r)
 	data["CSRF"] = csrfFrom(r)
+	data["SignInURL"] = signInURLFrom(r)
+	data["OwnSignIn"] = w.SignedInUser == nil
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store") // pages show tokens
 	rw.WriteHeader(status)

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"net"
@@ -93,9 +94,9 @@ func registeredDetail(rt *actions_model.RunnerToken, r *actions_model.Runner) st
 
 // ListAuditEvents returns a scope's audit log, newest first; the instance
 // scope (the admin's) sees every scope's.
-func (s *Service) ListAuditEvents(ctx context.Context, sc Scope, page, pageSize int) ([]*actions_model.AuditEvent, int64, error) {
+func (s *Service) ListAuditEvents(ctx context.Context, sc identity.Scope, page, pageSize int) ([]*actions_model.AuditEvent, int64, error) {
 	return actions_model.FindAuditEvents(ctx, actions_model.FindAuditOptions{
-		OwnerID: sc.OwnerID, RepoID: sc.RepoID, AnyScope: sc == Scope{}, Page: page, PageSize: pageSize,
+		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), AnyScope: sc.IsInstance(), Page: page, PageSize: pageSize,
 	})
 }
 

@@ -14,9 +14,7 @@ import (
 // runner learns it from its next UpdateTask answer (result CANCELLED), which
 // makes act_runner stop the job.
 func (s *Service) CancelRun(ctx context.Context, runID int64) error {
-	var retired []string
-	err := db.WithTx(ctx, func(ctx context.Context) error {
-		retired = retired[:0]
+	return db.WithTx(ctx, func(ctx context.Context) error {
 		run, err := actions_model.GetRunByID(ctx, runID)
 		if err != nil {
 			return err
@@ -36,29 +34,19 @@ func (s *Service) CancelRun(ctx context.Context, runID int64) error {
 		}
 		for _, j := range jobs {
 			if j.Status == actions_model.StatusRunning {
-				uuid, err := s.cancelRunningJob(ctx, j)
-				if err != nil {
+				if err := s.cancelRunningJob(ctx, j); err != nil {
 					return err
-				}
-				if uuid != "" {
-					retired = append(retired, uuid)
 				}
 			}
 		}
 		return s.advanceRun(ctx, runID)
 	})
-	for _, uuid := range retired {
-		s.runners.drop(uuid)
-	}
-	return err
 }
 
 // CancelJob cancels one job that is not over; the jobs that need it are
 // then skipped unless their `if:` says otherwise.
 func (s *Service) CancelJob(ctx context.Context, jobID int64) error {
-	var retired string
-	err := db.WithTx(ctx, func(ctx context.Context) error {
-		retired = ""
+	return db.WithTx(ctx, func(ctx context.Context) error {
 		j, err := actions_model.GetRunJobByID(ctx, jobID)
 		if err != nil {
 			return err
@@ -70,15 +58,10 @@ func (s *Service) CancelJob(ctx context.Context, jobID int64) error {
 			return err
 		}
 		if j.Status == actions_model.StatusRunning {
-			retired, err = s.cancelRunningJob(ctx, j)
-			return err
+			return s.cancelRunningJob(ctx, j)
 		}
 		return s.advanceRun(ctx, j.RunID)
 	})
-	if retired != "" {
-		s.runners.drop(retired)
-	}
-	return err
 }
 
 // cancelIdleJob ends a waiting or blocked job and returns the job as it is
@@ -101,12 +84,12 @@ func (s *Service) cancelIdleJob(ctx context.Context, j *actions_model.RunJob) (*
 	return j, s.jobChanged(ctx, JobChange{Job: j})
 }
 
-// cancelRunningJob ends the job's task as cancelled and returns the uuid of
-// an ephemeral runner it retired.
-func (s *Service) cancelRunningJob(ctx context.Context, j *actions_model.RunJob) (string, error) {
+// cancelRunningJob ends the job's task as cancelled.
+func (s *Service) cancelRunningJob(ctx context.Context, j *actions_model.RunJob) error {
 	t, err := actions_model.GetTaskByID(ctx, j.TaskID)
 	if err != nil {
-		return "", err
+		return err
 	}
-	return s.endTask(ctx, t, actions_model.StatusCancelled)
+	_, err = s.endTask(ctx, t, actions_model.StatusCancelled)
+	return err
 }

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"fmt"
@@ -43,7 +44,7 @@ func newRunFixture(t *testing.T, ctx context.Context) *runFixture {
 	require.NoError(t, user_model.CreateUser(ctx, u))
 	repo := &repo_model.Repository{OwnerID: u.ID, Name: "app"}
 	require.NoError(t, repo_model.CreateRepository(ctx, repo))
-	tok, err := svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+	tok, err := svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 	require.NoError(t, err)
 	reg, err := svc.Register(ctx, actions_service.RegisterInput{Name: "worker", RegistrationToken: tok, Labels: []string{"linux"}})
 	require.NoError(t, err)

@@ -25,30 +25,24 @@ func (s *Service) Deregister(ctx context.Context, r *actions_model.Runner, force
 				return err
 			}
 		}
-		deleted, err := actions_model.DeleteRunner(ctx, r.ID, s.now().Unix())
+		deleted, err := s.removeRunner(ctx, r, s.now().Unix())
 		if err != nil || !deleted {
 			return err
 		}
 		return s.auditRunner(ctx, r, removalAction(ctx, r), "")
 	})
-	s.runners.drop(r.UUID)
 	return err
 }
 
 // CancelTask ends a running task as cancelled on the server's word; the
 // runner learns it from its next UpdateTask answer.
 func (s *Service) CancelTask(ctx context.Context, taskID int64) error {
-	var retiredUUID string
-	err := db.WithTx(ctx, func(ctx context.Context) error {
+	return db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := actions_model.GetTaskByID(ctx, taskID)
 		if err != nil {
 			return err
 		}
-		retiredUUID, err = s.endTask(ctx, t, actions_model.StatusCancelled)
+		_, err = s.endTask(ctx, t, actions_model.StatusCancelled)
 		return err
 	})
-	if retiredUUID != "" {
-		s.runners.drop(retiredUUID)
-	}
-	return err
 }

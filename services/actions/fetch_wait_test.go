@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func sharedDatabase(t *testing.T, configure func(*options.Actions), fn func(t *t
 				procs[i] = newProcess(t, x, configure)
 			}
 			a := procs[0]
-			require.NoError(t, migrations.Migrate(a.ctx, db.Engine(a.ctx)))
+			require.NoError(t, migrations.Migrate(a.ctx, db.Engine(a.ctx), migrations.Standalone))
 			u := &user_model.User{Name: "octo"}
 			require.NoError(t, user_model.CreateUser(a.ctx, u))
 			repo := &repo_model.Repository{OwnerID: u.ID, Name: "app"}
@@ -61,7 +62,7 @@ func sharedDatabase(t *testing.T, configure func(*options.Actions), fn func(t *t
 
 func (p *process) register(t *testing.T, labels ...string) *actions_model.Runner {
 	t.Helper()
-	tok, err := p.svc.DefaultRegistrationToken(p.ctx, actions_service.Scope{})
+	tok, err := p.svc.DefaultRegistrationToken(p.ctx, identity.InstanceScope)
 	require.NoError(t, err)
 	reg, err := p.svc.Register(p.ctx, actions_service.RegisterInput{Name: "r", RegistrationToken: tok, Labels: labels})
 	require.NoError(t, err)
@@ -232,14 +233,14 @@ func TestTouch_ContactsWrittenTogether(t *testing.T) {
 
 func TestFetchTask_RunnerRemovedByAnotherProcessToldAtItsNextClaim(t *testing.T) {
 	sharedDatabase(t, func(a *options.Actions) { a.RunnerAuthCacheTTL = time.Hour }, func(t *testing.T, a, b *process, repo *repo_model.Repository) {
-		tok, err := a.svc.DefaultRegistrationToken(a.ctx, actions_service.Scope{})
+		tok, err := a.svc.DefaultRegistrationToken(a.ctx, identity.InstanceScope)
 		require.NoError(t, err)
 		reg, err := a.svc.Register(a.ctx, actions_service.RegisterInput{Name: "r", RegistrationToken: tok, Labels: []string{"linux"}})
 		require.NoError(t, err)
 		cached, err := a.svc.AuthenticateRunner(a.ctx, reg.Runner.UUID, reg.Token, actions_service.CallOther)
 		require.NoError(t, err)
 
-		require.NoError(t, b.svc.DeleteRunner(b.ctx, actions_service.Scope{}, reg.Runner.ID))
+		require.NoError(t, b.svc.DeleteRunner(b.ctx, identity.InstanceScope, reg.Runner.ID))
 		a.queue(t, repo, "linux")
 		stale, err := a.svc.AuthenticateRunner(a.ctx, reg.Runner.UUID, reg.Token, actions_service.CallOther)
 		require.NoError(t, err, "a's copy of the runner is still trusted")

@@ -109,9 +109,10 @@ func (s *Service) endStaleTasks(ctx context.Context, cutoff int64, rep Maintenan
 		return err
 	}
 	for _, t := range tasks {
-		var kind, retired string
+		var kind string
+		var retired bool
 		err := db.WithTx(ctx, func(ctx context.Context) error {
-			kind, retired = "", ""
+			kind, retired = "", false
 			if err := lockRunningTask(ctx, t); err != nil {
 				return err
 			}
@@ -138,10 +139,7 @@ func (s *Service) endStaleTasks(ctx context.Context, cutoff int64, rep Maintenan
 		if err != nil {
 			return err
 		}
-		if retired != "" {
-			s.runners.drop(retired)
-		}
-		s.done(ctx, rep, kind, "task", t.ID, "job", t.JobID, "run", t.RunID, "runner", t.RunnerID, "retired_runner", retired != "")
+		s.done(ctx, rep, kind, "task", t.ID, "job", t.JobID, "run", t.RunID, "runner", t.RunnerID, "retired_runner", retired)
 	}
 	return nil
 }
@@ -171,42 +169,27 @@ func (s *Service) mayRequeue(ctx context.Context, t *actions_model.Task) (bool, 
 
 // requeueTask ends the task as failed and puts its job back to waiting,
 // where any matching runner can claim it as usual: the claim's
-// compare-and-set still gives it to exactly one. It returns the uuid of an
-// ephemeral runner it removed.
-func (s *Service) requeueTask(ctx context.Context, t *actions_model.Task) (string, error) {
+// compare-and-set still gives it to exactly one. It reports whether it
+// removed an ephemeral runner.
+func (s *Service) requeueTask(ctx context.Context, t *actions_model.Task) (bool, error) {
 	now := s.now().Unix()
 	if ok, err := actions_model.FinishTask(ctx, t.ID, actions_model.StatusFailure, now); err != nil || !ok {
-		return "", errors.Join(err, errLost) // cannot lose: the row is locked; but never act on a lost one
+		return false, errors.Join(err, errLost) // cannot lose: the row is locked; but never act on a lost one
 	}
 	if ok, err := actions_model.RequeueJob(ctx, t.JobID, t.ID, now); err != nil || !ok {
-		return "", errors.Join(err, errLost)
+		return false, errors.Join(err, errLost)
 	}
 	job, err := actions_model.GetRunJobByID(ctx, t.JobID)
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	if err := queueJob(ctx, job); err != nil { // bumps tasks_version: runners look again
-		return "", err
+	if err := s.queueJob(ctx, job); err != nil { // bumps tasks_version: runners look again
+		return false, err
 	}
 	if err := s.jobChanged(ctx, JobChange{Job: job}); err != nil {
-		return "", err
+		return false, err
 	}
-	return s.retireEphemeral(ctx, t.RunnerID, now)
-}
-
-// retireEphemeral removes the task's runner when it is ephemeral.
-func (s *Service) retireEphemeral(ctx context.Context, runnerID, now int64) (string, error) {
-	r, err := actions_model.GetRunnerByID(ctx, runnerID)
-	if errors.Is(err, db.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil || !r.Ephemeral {
-		return "", err
-	}
-	if deleted, err := actions_model.DeleteRunner(ctx, r.ID, now); err != nil || !deleted {
-		return "", err
-	}
-	return r.UUID, s.auditRunner(ctx, r, AuditRunnerRetired, "its runner went silent before the job started")
+	return s.retireEphemeral(ctx, t.RunnerID, now, "its runner went silent before the job started")
 }
 
 // endTimedOutTasks fails the tasks that have run longer than the job
@@ -217,13 +200,11 @@ func (s *Service) endTimedOutTasks(ctx context.Context, cutoff int64, rep Mainte
 		return err
 	}
 	for _, t := range tasks {
-		var retired string
 		err := db.WithTx(ctx, func(ctx context.Context) error {
 			if err := lockRunningTask(ctx, t); err != nil {
 				return err
 			}
-			var err error
-			retired, err = s.endTask(ctx, t, actions_model.StatusFailure)
+			_, err := s.endTask(ctx, t, actions_model.StatusFailure)
 			return err
 		})
 		if errors.Is(err, errLost) {
@@ -231,9 +212,6 @@ func (s *Service) endTimedOutTasks(ctx context.Context, cutoff int64, rep Mainte
 		}
 		if err != nil {
 			return err
-		}
-		if retired != "" {
-			s.runners.drop(retired)
 		}
 		s.done(ctx, rep, MaintenanceTaskTimedOut, "task", t.ID, "job", t.JobID, "run", t.RunID, "runner", t.RunnerID, "started", t.Started)
 	}
@@ -283,6 +261,7 @@ func (s *Service) removeRunners(ctx context.Context, rs []*actions_model.Runner,
 			if err != nil || !ok {
 				return errors.Join(err, errLost)
 			}
+			s.forgetRunnerAfterCommit(ctx, r.UUID)
 			return s.auditRunner(ctx, r, AuditRunnerDeleted, reason(r))
 		})
 		if errors.Is(err, errLost) {
@@ -291,7 +270,6 @@ func (s *Service) removeRunners(ctx context.Context, rs []*actions_model.Runner,
 		if err != nil {
 			return err
 		}
-		s.runners.drop(r.UUID)
 		s.done(ctx, rep, kind, "runner", r.ID, "name", r.Name, "reason", reason(r))
 	}
 	return nil

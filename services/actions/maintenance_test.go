@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"sync"
 	"testing"
@@ -71,7 +72,7 @@ func newMaintFleet(t *testing.T, ctx context.Context, configure ...func(*options
 	f.repo = &repo_model.Repository{OwnerID: u.ID, Name: "app"}
 	require.NoError(t, repo_model.CreateRepository(ctx, f.repo))
 	var err error
-	f.regToken, err = f.svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+	f.regToken, err = f.svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 	require.NoError(t, err)
 	return f
 }

@@ -69,7 +69,7 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 				return err
 			}
 			if j.Status == actions_model.StatusWaiting {
-				if err := queueJob(ctx, j); err != nil {
+				if err := s.queueJob(ctx, j); err != nil {
 					return err
 				}
 			}

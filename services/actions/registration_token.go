@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"fmt"
@@ -10,19 +11,12 @@ import (
 	"code.runnerhub.dev/runnerhub/modules/secret"
 )
 
-// Scope names whose runners a token registers: the instance (both zero), an
-// owner (OwnerID), or a repository (OwnerID and RepoID).
-type Scope struct {
-	OwnerID int64
-	RepoID  int64
-}
-
 // DefaultRegistrationToken returns the scope's reusable token, creating one
 // when there is none, as Gitea's registration-token endpoint does.
-func (s *Service) DefaultRegistrationToken(ctx context.Context, sc Scope) (string, error) {
+func (s *Service) DefaultRegistrationToken(ctx context.Context, sc identity.Scope) (string, error) {
 	var token string
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		t, err := actions_model.GetDefaultRunnerToken(ctx, sc.OwnerID, sc.RepoID)
+		t, err := actions_model.GetDefaultRunnerToken(ctx, sc.OwnerID(), sc.RepoID())
 		if err == nil {
 			token, err = s.box.Open(t.TokenCipher)
 			if err != nil {
@@ -41,10 +35,10 @@ func (s *Service) DefaultRegistrationToken(ctx context.Context, sc Scope) (strin
 
 // ResetRegistrationToken replaces the scope's reusable token; the old one
 // stops working at once.
-func (s *Service) ResetRegistrationToken(ctx context.Context, sc Scope) (string, error) {
+func (s *Service) ResetRegistrationToken(ctx context.Context, sc identity.Scope) (string, error) {
 	var token string
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		if err := actions_model.DeleteDefaultRunnerTokens(ctx, sc.OwnerID, sc.RepoID, s.now().Unix()); err != nil {
+		if err := actions_model.DeleteDefaultRunnerTokens(ctx, sc.OwnerID(), sc.RepoID(), s.now().Unix()); err != nil {
 			return err
 		}
 		var err error
@@ -73,18 +67,18 @@ func (s *Service) SeedRegistrationToken(ctx context.Context, token string) error
 		if err := actions_model.DeleteDefaultRunnerTokens(ctx, 0, 0, s.now().Unix()); err != nil {
 			return err
 		}
-		_, err := s.createDefaultToken(ctx, Scope{}, token, AuditTokenCreated)
+		_, err := s.createDefaultToken(ctx, identity.InstanceScope, token, AuditTokenCreated)
 		return err
 	})
 }
 
-func (s *Service) createDefaultToken(ctx context.Context, sc Scope, token, auditAction string) (string, error) {
+func (s *Service) createDefaultToken(ctx context.Context, sc identity.Scope, token, auditAction string) (string, error) {
 	t := &actions_model.RunnerToken{
 		Name:        "default",
 		TokenHash:   secret.Hash(token),
 		TokenCipher: s.box.Seal(token),
-		OwnerID:     sc.OwnerID,
-		RepoID:      sc.RepoID,
+		OwnerID:     sc.OwnerID(),
+		RepoID:      sc.RepoID(),
 		IsDefault:   true,
 	}
 	if err := actions_model.CreateRunnerToken(ctx, t); err != nil {

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"strings"
@@ -26,7 +27,7 @@ const maxTokenDescriptionLen = 1000
 
 // CreateRegistrationToken makes a named token in the scope. The token is
 // returned this once; only its hash is kept.
-func (s *Service) CreateRegistrationToken(ctx context.Context, sc Scope, in NamedTokenInput) (*actions_model.RunnerToken, string, error) {
+func (s *Service) CreateRegistrationToken(ctx context.Context, sc identity.Scope, in NamedTokenInput) (*actions_model.RunnerToken, string, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	switch {
 	case in.Name == "" || len(in.Name) > 255 || !utf8.ValidString(in.Name):
@@ -43,14 +44,14 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, sc Scope, in Name
 		Name:        in.Name,
 		Description: in.Description,
 		TokenHash:   secret.Hash(token),
-		OwnerID:     sc.OwnerID,
-		RepoID:      sc.RepoID,
+		OwnerID:     sc.OwnerID(),
+		RepoID:      sc.RepoID(),
 		ExpiresUnix: in.ExpiresUnix,
 		MaxUses:     in.MaxUses,
 		CreatedBy:   in.CreatedBy,
 	}
 	err := db.WithTx(ctx, func(ctx context.Context) error {
-		n, err := actions_model.CountLiveRunnerTokensByName(ctx, sc.OwnerID, sc.RepoID, in.Name)
+		n, err := actions_model.CountLiveRunnerTokensByName(ctx, sc.OwnerID(), sc.RepoID(), in.Name)
 		if err != nil {
 			return err
 		}
@@ -70,18 +71,18 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, sc Scope, in Name
 
 // ListRegistrationTokens returns the scope's live tokens, the default one
 // included, newest first.
-func (s *Service) ListRegistrationTokens(ctx context.Context, sc Scope) ([]*actions_model.RunnerToken, error) {
-	return actions_model.FindRunnerTokens(ctx, sc.OwnerID, sc.RepoID)
+func (s *Service) ListRegistrationTokens(ctx context.Context, sc identity.Scope) ([]*actions_model.RunnerToken, error) {
+	return actions_model.FindRunnerTokens(ctx, sc.OwnerID(), sc.RepoID())
 }
 
 // GetRegistrationToken returns one of the scope's live tokens; a token of
 // another scope is NotFound, so scopes learn nothing of each other.
-func (s *Service) GetRegistrationToken(ctx context.Context, sc Scope, id int64) (*actions_model.RunnerToken, error) {
+func (s *Service) GetRegistrationToken(ctx context.Context, sc identity.Scope, id int64) (*actions_model.RunnerToken, error) {
 	t, err := actions_model.GetRunnerTokenByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if t.OwnerID != sc.OwnerID || t.RepoID != sc.RepoID {
+	if t.OwnerID != sc.OwnerID() || t.RepoID != sc.RepoID() {
 		return nil, fmt.Errorf("registration token %d: %w", id, errs.NotFound)
 	}
 	return t, nil
@@ -89,7 +90,7 @@ func (s *Service) GetRegistrationToken(ctx context.Context, sc Scope, id int64) 
 
 // SetRegistrationTokenDisabled disables or enables one of the scope's tokens;
 // a disabled token is refused at Register until enabled again.
-func (s *Service) SetRegistrationTokenDisabled(ctx context.Context, sc Scope, id int64, disabled bool) (*actions_model.RunnerToken, error) {
+func (s *Service) SetRegistrationTokenDisabled(ctx context.Context, sc identity.Scope, id int64, disabled bool) (*actions_model.RunnerToken, error) {
 	var t *actions_model.RunnerToken
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		var err error
@@ -106,7 +107,7 @@ func (s *Service) SetRegistrationTokenDisabled(ctx context.Context, sc Scope, id
 }
 
 // DeleteRegistrationToken removes one of the scope's tokens for good.
-func (s *Service) DeleteRegistrationToken(ctx context.Context, sc Scope, id int64) error {
+func (s *Service) DeleteRegistrationToken(ctx context.Context, sc identity.Scope, id int64) error {
 	return db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := s.GetRegistrationToken(ctx, sc, id)
 		if err != nil {

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestNamedRegistrationToken_Lifecycle(t *testing.T) {
 		svc := newService(t)
 		now := time.Unix(1_800_000_000, 0)
 		svc.SetClock(func() time.Time { return now })
-		scope := actions_service.Scope{OwnerID: 3, RepoID: 9}
+		scope := identity.ScopeOf(3, 9)
 
 		tok, plain, err := svc.CreateRegistrationToken(ctx, scope, actions_service.NamedTokenInput{
 			Name: "autoscaler", Description: "for GARM", ExpiresUnix: now.Add(time.Hour).Unix(), MaxUses: 2, CreatedBy: 5,
@@ -71,7 +72,7 @@ func TestNamedRegistrationToken_Expires(t *testing.T) {
 		svc := newService(t)
 		now := time.Unix(1_800_000_000, 0)
 		svc.SetClock(func() time.Time { return now })
-		tok, plain, err := svc.CreateRegistrationToken(ctx, actions_service.Scope{}, actions_service.NamedTokenInput{Name: "short", ExpiresUnix: now.Add(time.Minute).Unix()})
+		tok, plain, err := svc.CreateRegistrationToken(ctx, identity.InstanceScope, actions_service.NamedTokenInput{Name: "short", ExpiresUnix: now.Add(time.Minute).Unix()})
 		require.NoError(t, err)
 		require.NoError(t, register(ctx, svc, plain))
 		now = now.Add(time.Minute)
@@ -87,7 +88,7 @@ func TestNamedRegistrationToken_BadInputChangesNothing(t *testing.T) {
 		svc := newService(t)
 		now := time.Unix(1_800_000_000, 0)
 		svc.SetClock(func() time.Time { return now })
-		scope := actions_service.Scope{OwnerID: 1}
+		scope := identity.ScopeOf(1, 0)
 		_, _, err := svc.CreateRegistrationToken(ctx, scope, actions_service.NamedTokenInput{Name: "taken"})
 		require.NoError(t, err)
 		for name, c := range map[string]struct {
@@ -112,7 +113,7 @@ func TestNamedRegistrationToken_BadInputChangesNothing(t *testing.T) {
 func TestNamedRegistrationToken_OtherScopeIsNotFound(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
 		svc := newService(t)
-		mine, other := actions_service.Scope{OwnerID: 1}, actions_service.Scope{OwnerID: 2}
+		mine, other := identity.ScopeOf(1, 0), identity.ScopeOf(2, 0)
 		tok, plain, err := svc.CreateRegistrationToken(ctx, mine, actions_service.NamedTokenInput{Name: "t"})
 		require.NoError(t, err)
 		_, err = svc.GetRegistrationToken(ctx, other, tok.ID)
@@ -127,7 +128,7 @@ func TestNamedRegistrationToken_OtherScopeIsNotFound(t *testing.T) {
 func TestDefaultRegistrationToken_DisabledIsReplaced(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
 		svc := newService(t)
-		scope := actions_service.Scope{OwnerID: 4}
+		scope := identity.ScopeOf(4, 0)
 		first, err := svc.DefaultRegistrationToken(ctx, scope)
 		require.NoError(t, err)
 		list, err := svc.ListRegistrationTokens(ctx, scope)

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"testing"
@@ -32,13 +33,13 @@ func register(ctx context.Context, svc *actions_service.Service, token string) e
 func TestDefaultRegistrationToken_ReusableUntilReset(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
 		svc := newService(t)
-		scope := actions_service.Scope{OwnerID: 7}
+		scope := identity.ScopeOf(7, 0)
 		tok, err := svc.DefaultRegistrationToken(ctx, scope)
 		require.NoError(t, err)
 		again, err := svc.DefaultRegistrationToken(ctx, scope)
 		require.NoError(t, err)
 		assert.Equal(t, tok, again)
-		other, err := svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+		other, err := svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 		require.NoError(t, err)
 		assert.NotEqual(t, tok, other, "each scope has its own token")
 
@@ -102,7 +103,7 @@ func TestSeedRegistrationToken(t *testing.T) {
 		seed := "seeded-token-0123456789abcdef0123456789"
 		require.NoError(t, svc.SeedRegistrationToken(ctx, seed))
 		require.NoError(t, svc.SeedRegistrationToken(ctx, seed), "seeding the same token at every start is fine")
-		got, err := svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+		got, err := svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 		require.NoError(t, err)
 		assert.Equal(t, seed, got)
 		require.NoError(t, register(ctx, svc, seed))

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 
@@ -24,9 +25,9 @@ func (r *RunnerInfo) Busy() bool { return r.Task != nil }
 // ListRunners returns a page of the scope's live runners and how many there
 // are in all. The instance scope, which only admins manage, lists every
 // runner of every scope, as Gitea's admin page does.
-func (s *Service) ListRunners(ctx context.Context, sc Scope, page, pageSize int) ([]*RunnerInfo, int64, error) {
+func (s *Service) ListRunners(ctx context.Context, sc identity.Scope, page, pageSize int) ([]*RunnerInfo, int64, error) {
 	rs, total, err := actions_model.FindRunners(ctx, actions_model.FindRunnerOptions{
-		OwnerID: sc.OwnerID, RepoID: sc.RepoID, AnyScope: sc == Scope{}, Page: page, PageSize: pageSize,
+		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), AnyScope: sc.IsInstance(), Page: page, PageSize: pageSize,
 	})
 	if err != nil {
 		return nil, 0, err
@@ -37,7 +38,7 @@ func (s *Service) ListRunners(ctx context.Context, sc Scope, page, pageSize int)
 
 // GetRunner returns one runner the scope may manage; any other is NotFound,
 // so a scope learns nothing of another's runners.
-func (s *Service) GetRunner(ctx context.Context, sc Scope, id int64) (*RunnerInfo, error) {
+func (s *Service) GetRunner(ctx context.Context, sc identity.Scope, id int64) (*RunnerInfo, error) {
 	r, err := s.getScopedRunner(ctx, sc, id)
 	if err != nil {
 		return nil, err
@@ -49,12 +50,12 @@ func (s *Service) GetRunner(ctx context.Context, sc Scope, id int64) (*RunnerInf
 	return infos[0], nil
 }
 
-func (s *Service) getScopedRunner(ctx context.Context, sc Scope, id int64) (*actions_model.Runner, error) {
+func (s *Service) getScopedRunner(ctx context.Context, sc identity.Scope, id int64) (*actions_model.Runner, error) {
 	r, err := actions_model.GetRunnerByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if sc != (Scope{}) && (r.OwnerID != sc.OwnerID || r.RepoID != sc.RepoID) {
+	if !sc.IsInstance() && (r.OwnerID != sc.OwnerID() || r.RepoID != sc.RepoID()) {
 		return nil, fmt.Errorf("runner %d: %w", id, errs.NotFound)
 	}
 	return r, nil
@@ -91,7 +92,7 @@ func (s *Service) runnerInfos(ctx context.Context, rs []*actions_model.Runner) (
 
 // SetRunnerDisabled disables or enables a runner of the scope. A disabled
 // runner is given no new task but finishes the one it has.
-func (s *Service) SetRunnerDisabled(ctx context.Context, sc Scope, id int64, disabled bool) (*RunnerInfo, error) {
+func (s *Service) SetRunnerDisabled(ctx context.Context, sc identity.Scope, id int64, disabled bool) (*RunnerInfo, error) {
 	var r *actions_model.Runner
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		var err error
@@ -105,6 +106,7 @@ func (s *Service) SetRunnerDisabled(ctx context.Context, sc Scope, id int64, dis
 		if err := actions_model.UpdateRunner(ctx, r, "disabled"); err != nil {
 			return err
 		}
+		s.forgetRunnerAfterCommit(ctx, r.UUID)
 		if err := s.auditRunner(ctx, r, map[bool]string{true: AuditRunnerDisabled, false: AuditRunnerEnabled}[disabled], ""); err != nil {
 			return err
 		}
@@ -113,19 +115,18 @@ func (s *Service) SetRunnerDisabled(ctx context.Context, sc Scope, id int64, dis
 		}
 		// While disabled, the runner's polls were answered with its scope's
 		// current version; bumping it makes the runner look for jobs again.
-		return actions_model.IncreaseTasksVersion(ctx, r.OwnerID, r.RepoID)
+		return s.bumpTasksVersion(ctx, r.OwnerID, r.RepoID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.runners.drop(r.UUID)
 	return s.GetRunner(ctx, sc, id)
 }
 
 // DeleteRunner removes a runner of the scope. A task it is running is
 // cancelled, so that its job is not left hanging; the runner's next call
 // is told it was removed.
-func (s *Service) DeleteRunner(ctx context.Context, sc Scope, id int64) error {
+func (s *Service) DeleteRunner(ctx context.Context, sc identity.Scope, id int64) error {
 	r, err := s.getScopedRunner(ctx, sc, id)
 	if err != nil {
 		return err
@@ -140,7 +141,7 @@ type RunnerTask struct {
 }
 
 // ListRunnerTasks returns the newest tasks of a runner of the scope.
-func (s *Service) ListRunnerTasks(ctx context.Context, sc Scope, id int64, limit int) ([]*RunnerTask, error) {
+func (s *Service) ListRunnerTasks(ctx context.Context, sc identity.Scope, id int64, limit int) ([]*RunnerTask, error) {
 	if _, err := s.getScopedRunner(ctx, sc, id); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"strconv"
 	"testing"
@@ -33,7 +34,7 @@ func newBenchEnv(b *testing.B, be dbtest.Backend, configure ...func(*options.Opt
 	b.Helper()
 	x := be.NewEngine(b)
 	ctx := db.WithEngine(context.Background(), x)
-	require.NoError(b, migrations.Migrate(ctx, x))
+	require.NoError(b, migrations.Migrate(ctx, x, migrations.Standalone))
 	o := options.Default()
 	o.Actions.MaxLogBytesPerTask = 1 << 40 // the log benchmark appends for as long as it runs
 	for _, c := range configure {
@@ -47,7 +48,7 @@ func newBenchEnv(b *testing.B, be dbtest.Backend, configure ...func(*options.Opt
 	require.NoError(b, user_model.CreateUser(ctx, owner))
 	repo := &repo_model.Repository{OwnerID: owner.ID, Name: "bench"}
 	require.NoError(b, repo_model.CreateRepository(ctx, repo))
-	regToken, err := svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+	regToken, err := svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 	require.NoError(b, err)
 	reg, err := svc.Register(ctx, actions_service.RegisterInput{
 		Name: "bench", RegistrationToken: regToken, Labels: benchLabels(0),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 )
 
 // versionCache answers "what is this scope's tasks_version?" mostly from
@@ -17,6 +18,7 @@ import (
 // again only after the instance's version moved.
 type versionCache struct {
 	recheck time.Duration
+	bumps   bumpCounter // this process's committed bumps
 
 	mu        sync.Mutex
 	global    int64         // the instance's version, as last read
@@ -41,7 +43,42 @@ type scopeVersion struct {
 }
 
 func newVersionCache(recheck time.Duration) *versionCache {
-	return &versionCache{recheck: recheck, changed: make(chan struct{}), scopes: map[scopeKey]scopeVersion{}}
+	return &versionCache{recheck: recheck, bumps: bumpCounter{next: make(chan struct{})},
+		changed: make(chan struct{}), scopes: map[scopeKey]scopeVersion{}}
+}
+
+// bumpTasksVersion bumps the versions of the scopes that could serve a job
+// of the repository. Once the transaction commits, this process's polls hear
+// of it at once; other processes' within their recheck.
+func (s *Service) bumpTasksVersion(ctx context.Context, ownerID, repoID int64) error {
+	if err := actions_model.IncreaseTasksVersion(ctx, ownerID, repoID); err != nil {
+		return err
+	}
+	db.AfterCommit(ctx, s.versions.bumps.add)
+	return nil
+}
+
+// bumpCounter counts the tasks_version bumps this process has committed. A
+// cached version read when the count was the same has missed none of them.
+type bumpCounter struct {
+	mu   sync.Mutex
+	n    int64
+	next chan struct{} // closed at the next bump
+}
+
+func (c *bumpCounter) add() {
+	c.mu.Lock()
+	c.n++
+	close(c.next)
+	c.next = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// get returns the count and a channel closed at the next bump.
+func (c *bumpCounter) get() (int64, <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, c.next
 }
 
 // instance returns the instance's version, at most recheck old and never
@@ -52,7 +89,7 @@ func newVersionCache(recheck time.Duration) *versionCache {
 // value in hand is served meanwhile: under load, polls do not queue behind
 // that one read, and the bound becomes recheck plus one read.
 func (c *versionCache) instance(ctx context.Context) (int64, time.Time, error) {
-	bumps, _ := actions_model.LocalTasksVersionBumps(ctx)
+	bumps, _ := c.bumps.get()
 	c.mu.Lock()
 	known := bumps == c.bumpsAt && !c.readAt.IsZero()
 	if known && (c.reloading || time.Since(c.readAt) < c.recheck) {
@@ -67,7 +104,7 @@ func (c *versionCache) instance(ctx context.Context) (int64, time.Time, error) {
 func (c *versionCache) reload(ctx context.Context) (int64, time.Time, error) {
 	c.reading.Lock()
 	defer c.reading.Unlock()
-	bumps, _ := actions_model.LocalTasksVersionBumps(ctx)
+	bumps, _ := c.bumps.get()
 	start := time.Now()
 	c.mu.Lock()
 	if bumps == c.bumpsAt && start.Sub(c.readAt) < c.recheck { // read by the goroutine we waited for
@@ -183,7 +220,7 @@ func (c *versionCache) watch(ctx context.Context) {
 	tick := time.NewTicker(c.recheck)
 	defer tick.Stop()
 	for {
-		_, bumped := actions_model.LocalTasksVersionBumps(ctx)
+		_, bumped := c.bumps.get()
 		select {
 		case <-bumped:
 		case <-tick.C:

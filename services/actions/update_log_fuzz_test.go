@@ -2,6 +2,7 @@ package actions_test
 
 import (
 	"bytes"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"testing"
@@ -31,7 +32,7 @@ var errKinds = []error{errs.InvalidArgument, errs.NotFound, errs.PermissionDenie
 func FuzzUpdateLog(f *testing.F) {
 	x := dbtest.Backends()[0].NewEngine(f)
 	ctx := db.WithEngine(context.Background(), x)
-	require.NoError(f, migrations.Migrate(ctx, x))
+	require.NoError(f, migrations.Migrate(ctx, x, migrations.Standalone))
 	box, err := secret.NewBox("fuzz-key")
 	require.NoError(f, err)
 	svc := actions_service.New(options.Default(), box)
@@ -39,7 +40,7 @@ func FuzzUpdateLog(f *testing.F) {
 	require.NoError(f, user_model.CreateUser(ctx, u))
 	repo := &repo_model.Repository{OwnerID: u.ID, Name: "app"}
 	require.NoError(f, repo_model.CreateRepository(ctx, repo))
-	tok, err := svc.DefaultRegistrationToken(ctx, actions_service.Scope{})
+	tok, err := svc.DefaultRegistrationToken(ctx, identity.InstanceScope)
 	require.NoError(f, err)
 	reg, err := svc.Register(ctx, actions_service.RegisterInput{Name: "r", RegistrationToken: tok, Labels: []string{"linux"}})
 	require.NoError(f, err)

@@ -52,7 +52,6 @@ func (s *Service) UpdateTask(ctx context.Context, r *actions_model.Runner, in Ta
 	if err := checkTaskState(in); err != nil {
 		return nil, err
 	}
-	var retiredUUID string
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		t, err := ownTask(ctx, r, in.TaskID)
 		if err != nil {
@@ -79,14 +78,11 @@ func (s *Service) UpdateTask(ctx context.Context, r *actions_model.Runner, in Ta
 		if in.Result == actions_model.StatusRunning {
 			return nil
 		}
-		retiredUUID, err = s.endTask(ctx, t, in.Result)
+		_, err = s.endTask(ctx, t, in.Result)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if retiredUUID != "" {
-		s.runners.drop(retiredUUID)
 	}
 	return s.taskState(ctx, in.TaskID)
 }
@@ -108,45 +104,64 @@ func (s *Service) taskState(ctx context.Context, taskID int64) (*TaskStateResult
 }
 
 // endTask ends a running task, its job, and the ephemeral runner that ran it,
-// then moves the run on. It returns the uuid of the runner it retired, if
-// any, so the caller can drop it from the cache after commit.
-func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status actions_model.Status) (string, error) {
+// then moves the run on. It reports whether it retired the runner.
+func (s *Service) endTask(ctx context.Context, t *actions_model.Task, status actions_model.Status) (bool, error) {
 	now := s.now().Unix()
 	ok, err := actions_model.FinishTask(ctx, t.ID, status, now)
 	if err != nil || !ok {
-		return "", err
+		return false, err
 	}
 	moved, err := actions_model.SetJobStatus(ctx, t.JobID, []actions_model.Status{actions_model.StatusRunning}, status, now)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	if moved { // rides on FinishTask's compare-and-set: one end per task, told once
 		ended := *t
 		ended.Status, ended.Stopped = status, now
 		if err := s.taskJobChanged(ctx, &ended); err != nil {
-			return "", err
+			return false, err
 		}
 	}
 	if err := s.advanceRun(ctx, t.RunID); err != nil {
-		return "", err
+		return false, err
 	}
-	runner, err := actions_model.GetRunnerByID(ctx, t.RunnerID)
+	return s.retireEphemeral(ctx, t.RunnerID, now, fmt.Sprintf("after task %d", t.ID))
+}
+
+// retireEphemeral removes the task's runner when it is ephemeral, and
+// reports whether it did.
+func (s *Service) retireEphemeral(ctx context.Context, runnerID, now int64, why string) (bool, error) {
+	r, err := actions_model.GetRunnerByID(ctx, runnerID)
 	if errors.Is(err, db.ErrNotExist) {
-		return "", nil // already removed
+		return false, nil // already removed
 	}
-	if err != nil || !runner.Ephemeral {
-		return "", err
+	if err != nil || !r.Ephemeral {
+		return false, err
 	}
-	deleted, err := actions_model.DeleteRunner(ctx, runner.ID, now)
+	deleted, err := s.removeRunner(ctx, r, now)
+	if err != nil || !deleted {
+		return false, err
+	}
+	return true, s.auditRunner(ctx, r, AuditRunnerRetired, why)
+}
+
+// removeRunner deletes the runner and reports whether this call did. Once
+// the transaction commits, this process forgets the runner's credentials;
+// other processes at their next claim or within RUNNER_AUTH_CACHE_TTL.
+func (s *Service) removeRunner(ctx context.Context, r *actions_model.Runner, now int64) (bool, error) {
+	deleted, err := actions_model.DeleteRunner(ctx, r.ID, now)
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	if deleted {
-		if err := s.auditRunner(ctx, runner, AuditRunnerRetired, fmt.Sprintf("after task %d", t.ID)); err != nil {
-			return "", err
-		}
-	}
-	return runner.UUID, nil
+	s.forgetRunnerAfterCommit(ctx, r.UUID)
+	return deleted, nil
+}
+
+// forgetRunnerAfterCommit drops the runner's cached credentials once the
+// transaction that removed or disabled it commits, so its next call here
+// reads the database.
+func (s *Service) forgetRunnerAfterCommit(ctx context.Context, uuid string) {
+	db.AfterCommit(ctx, func() { s.runners.drop(uuid) })
 }
 
 // ownTask loads the task and checks it belongs to r.

@@ -153,3 +153,22 @@ func ManagedScopes(ctx context.Context, p Provider, u *User) ([]Scope, error) {
 	}
 	return out, nil
 }
+
+// ScopeOf is the scope of stored ids: the instance (both 0), an owner, or a
+// repository. Only the ids are known; for names, resolve it with ScopeOfIDs.
+func ScopeOf(ownerID, repoID int64) Scope {
+	switch {
+	case repoID != 0:
+		o := &Owner{ID: ownerID}
+		return Scope{Owner: o, Repo: &Repo{ID: repoID, Owner: o}}
+	case ownerID != 0:
+		return Scope{Owner: &Owner{ID: ownerID}}
+	}
+	return InstanceScope
+}
+
+// Contains reports whether something stored with these ids lies in the
+// scope: everything in the instance, an owner's repositories in the owner's.
+func (s Scope) Contains(ownerID, repoID int64) bool {
+	return (s.RepoID() == 0 || s.RepoID() == repoID) && (s.OwnerID() == 0 || s.OwnerID() == ownerID)
+}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"net/url"
@@ -27,12 +28,12 @@ const (
 )
 
 // CreateHook adds a webhook to scope. It sends workflow_job unless told otherwise.
-func (s *Service) CreateHook(ctx context.Context, scope webhook_model.Scope, in HookInput, doerID int64) (*webhook_model.Webhook, error) {
+func (s *Service) CreateHook(ctx context.Context, scope identity.Scope, in HookInput, doerID int64) (*webhook_model.Webhook, error) {
 	if in.URL == nil {
 		return nil, fmt.Errorf("%w: config.url is required", errs.InvalidArgument)
 	}
 	w := &webhook_model.Webhook{
-		OwnerID: scope.OwnerID, RepoID: scope.RepoID, Type: "gitea", ContentType: "json",
+		OwnerID: scope.OwnerID(), RepoID: scope.RepoID(), Type: "gitea", ContentType: "json",
 		IsActive: true, CreatedBy: doerID,
 	}
 	w.SetEvents([]string{EventWorkflowJob})
@@ -46,11 +47,11 @@ func (s *Service) CreateHook(ctx context.Context, scope webhook_model.Scope, in 
 }
 
 // UpdateHook changes a webhook of scope.
-func (s *Service) UpdateHook(ctx context.Context, scope webhook_model.Scope, id int64, in HookInput) (*webhook_model.Webhook, error) {
+func (s *Service) UpdateHook(ctx context.Context, scope identity.Scope, id int64, in HookInput) (*webhook_model.Webhook, error) {
 	var w *webhook_model.Webhook
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if w, err = webhook_model.GetWebhookInScope(ctx, scope, id); err != nil {
+		if w, err = webhook_model.GetWebhookInScope(ctx, scope.OwnerID(), scope.RepoID(), id); err != nil {
 			return err
 		}
 		if err := s.applyHookInput(w, in); err != nil {
@@ -65,19 +66,19 @@ func (s *Service) UpdateHook(ctx context.Context, scope webhook_model.Scope, id 
 }
 
 // GetHook returns a webhook of scope.
-func (s *Service) GetHook(ctx context.Context, scope webhook_model.Scope, id int64) (*webhook_model.Webhook, error) {
-	return webhook_model.GetWebhookInScope(ctx, scope, id)
+func (s *Service) GetHook(ctx context.Context, scope identity.Scope, id int64) (*webhook_model.Webhook, error) {
+	return webhook_model.GetWebhookInScope(ctx, scope.OwnerID(), scope.RepoID(), id)
 }
 
 // ListHooks lists the webhooks of scope.
-func (s *Service) ListHooks(ctx context.Context, scope webhook_model.Scope) ([]*webhook_model.Webhook, error) {
-	return webhook_model.FindWebhooks(ctx, scope)
+func (s *Service) ListHooks(ctx context.Context, scope identity.Scope) ([]*webhook_model.Webhook, error) {
+	return webhook_model.FindWebhooks(ctx, scope.OwnerID(), scope.RepoID())
 }
 
 // DeleteHook removes a webhook of scope and its delivery history.
-func (s *Service) DeleteHook(ctx context.Context, scope webhook_model.Scope, id int64) error {
+func (s *Service) DeleteHook(ctx context.Context, scope identity.Scope, id int64) error {
 	return db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := webhook_model.GetWebhookInScope(ctx, scope, id); err != nil {
+		if _, err := webhook_model.GetWebhookInScope(ctx, scope.OwnerID(), scope.RepoID(), id); err != nil {
 			return err
 		}
 		return webhook_model.DeleteWebhookByID(ctx, id)

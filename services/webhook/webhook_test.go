@@ -62,7 +62,7 @@ func newFixture(t *testing.T, ctx context.Context, o *options.Options) *fixture 
 	require.NoError(t, user_model.CreateUser(ctx, f.org))
 	f.repo = &repo_model.Repository{OwnerID: f.org.ID, Name: "app"}
 	require.NoError(t, repo_model.CreateRepository(ctx, f.repo))
-	tok, err := f.actions.DefaultRegistrationToken(ctx, actions_service.Scope{})
+	tok, err := f.actions.DefaultRegistrationToken(ctx, identity.InstanceScope)
 	require.NoError(t, err)
 	reg, err := f.actions.Register(ctx, actions_service.RegisterInput{Name: "vm-1", RegistrationToken: tok, Labels: []string{"linux"}})
 	require.NoError(t, err)
@@ -70,11 +70,11 @@ func newFixture(t *testing.T, ctx context.Context, o *options.Options) *fixture 
 	return f
 }
 
-func (f *fixture) repoScope() webhook_model.Scope {
-	return webhook_model.Scope{OwnerID: f.org.ID, RepoID: f.repo.ID}
+func (f *fixture) repoScope() identity.Scope {
+	return identity.ScopeOf(f.org.ID, f.repo.ID)
 }
 
-func (f *fixture) addHook(t *testing.T, ctx context.Context, scope webhook_model.Scope, hookURL, secretText string) *webhook_model.Webhook {
+func (f *fixture) addHook(t *testing.T, ctx context.Context, scope identity.Scope, hookURL, secretText string) *webhook_model.Webhook {
 	t.Helper()
 	h, err := f.hooks.CreateHook(ctx, scope, webhook_service.HookInput{URL: &hookURL, Secret: &secretText}, 0)
 	require.NoError(t, err)
@@ -124,9 +124,9 @@ func TestJobChanged_OneEventPerHookThatHearsTheRepository(t *testing.T) {
 		other := &repo_model.Repository{OwnerID: f.org.ID, Name: "other"}
 		require.NoError(t, repo_model.CreateRepository(ctx, other))
 		repoHook := f.addHook(t, ctx, f.repoScope(), "http://127.0.0.1:1/repo", "")
-		orgHook := f.addHook(t, ctx, webhook_model.Scope{OwnerID: f.org.ID}, "http://127.0.0.1:1/org", "")
-		systemHook := f.addHook(t, ctx, webhook_model.Scope{}, "http://127.0.0.1:1/system", "")
-		f.addHook(t, ctx, webhook_model.Scope{OwnerID: f.org.ID, RepoID: other.ID}, "http://127.0.0.1:1/other", "")
+		orgHook := f.addHook(t, ctx, identity.ScopeOf(f.org.ID, 0), "http://127.0.0.1:1/org", "")
+		systemHook := f.addHook(t, ctx, identity.InstanceScope, "http://127.0.0.1:1/system", "")
+		f.addHook(t, ctx, identity.ScopeOf(f.org.ID, other.ID), "http://127.0.0.1:1/other", "")
 		inactive := f.addHook(t, ctx, f.repoScope(), "http://127.0.0.1:1/off", "")
 		off := false
 		_, err := f.hooks.UpdateHook(ctx, f.repoScope(), inactive.ID, webhook_service.HookInput{Active: &off})
@@ -335,7 +335,7 @@ func TestRedeliver_SameDeliveryIDAsANewAttempt(t *testing.T) {
 		assert.EqualValues(t, 4, total)
 		assert.Equal(t, again.ID, list[0].ID, "newest first")
 
-		_, err = f.hooks.Redeliver(ctx, webhook_model.Scope{}, hook.ID, first.ID)
+		_, err = f.hooks.Redeliver(ctx, identity.InstanceScope, hook.ID, first.ID)
 		assert.True(t, errors.Is(err, errs.NotFound), "another scope does not see the webhook: %v", err)
 	})
 }
@@ -378,7 +378,7 @@ func TestHooks_ValidateAndKeepTheSecretSealed(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "https://example.com/new", stored.URL, "a refused update changes nothing")
 
-		_, err = f.hooks.GetHook(ctx, webhook_model.Scope{OwnerID: f.org.ID}, h.ID)
+		_, err = f.hooks.GetHook(ctx, identity.ScopeOf(f.org.ID, 0), h.ID)
 		assert.True(t, errors.Is(err, errs.NotFound), "the org scope does not reach a repository's webhook")
 		require.NoError(t, f.hooks.DeleteHook(ctx, f.repoScope(), h.ID))
 		assert.True(t, errors.Is(f.hooks.DeleteHook(ctx, f.repoScope(), h.ID), errs.NotFound))

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"strings"
@@ -9,40 +10,30 @@ import (
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
 
-// Scope limits reads and cancels to a repository (RepoID set), an owner
-// (OwnerID set) or nothing (both 0, the instance).
-type Scope struct {
-	OwnerID, RepoID int64
-}
-
-func (sc Scope) holds(ownerID, repoID int64) bool {
-	return (sc.RepoID == 0 || sc.RepoID == repoID) && (sc.OwnerID == 0 || sc.OwnerID == ownerID)
-}
-
 // ListRuns lists a repository's runs, newest first, with the total count.
 func (s *Service) ListRuns(ctx context.Context, repoID int64, statuses []actions_model.Status, page, pageSize int) ([]*actions_model.Run, int64, error) {
 	return actions_model.FindRuns(ctx, actions_model.FindRunsOptions{RepoID: repoID, Statuses: statuses, Page: page, PageSize: pageSize})
 }
 
 // GetRun returns a run of the scope.
-func (s *Service) GetRun(ctx context.Context, sc Scope, runID int64) (*actions_model.Run, error) {
+func (s *Service) GetRun(ctx context.Context, sc identity.Scope, runID int64) (*actions_model.Run, error) {
 	run, err := actions_model.GetRunByID(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	if !sc.holds(run.OwnerID, run.RepoID) {
+	if !sc.Contains(run.OwnerID, run.RepoID) {
 		return nil, fmt.Errorf("%w: run %d", errs.NotFound, runID)
 	}
 	return run, nil
 }
 
 // GetJob returns a job of the scope.
-func (s *Service) GetJob(ctx context.Context, sc Scope, jobID int64) (*actions_model.RunJob, error) {
+func (s *Service) GetJob(ctx context.Context, sc identity.Scope, jobID int64) (*actions_model.RunJob, error) {
 	j, err := actions_model.GetRunJobByID(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
-	if !sc.holds(j.OwnerID, j.RepoID) {
+	if !sc.Contains(j.OwnerID, j.RepoID) {
 		return nil, fmt.Errorf("%w: job %d", errs.NotFound, jobID)
 	}
 	return j, nil
@@ -60,9 +51,9 @@ type JobFilter struct {
 }
 
 // ListJobs lists the scope's jobs, oldest first, with the total count.
-func (s *Service) ListJobs(ctx context.Context, sc Scope, f JobFilter) ([]*actions_model.RunJob, int64, error) {
+func (s *Service) ListJobs(ctx context.Context, sc identity.Scope, f JobFilter) ([]*actions_model.RunJob, int64, error) {
 	opts := actions_model.FindJobsOptions{
-		OwnerID: sc.OwnerID, RepoID: sc.RepoID, RunID: f.RunID, Statuses: f.Statuses,
+		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), RunID: f.RunID, Statuses: f.Statuses,
 		Page: f.Page, PageSize: f.PageSize,
 	}
 	if f.Labels != nil {
@@ -76,7 +67,7 @@ func (s *Service) ListJobs(ctx context.Context, sc Scope, f JobFilter) ([]*actio
 }
 
 // CancelRun cancels a run of the scope.
-func (s *Service) CancelRun(ctx context.Context, sc Scope, runID int64) (*actions_model.Run, error) {
+func (s *Service) CancelRun(ctx context.Context, sc identity.Scope, runID int64) (*actions_model.Run, error) {
 	if _, err := s.GetRun(ctx, sc, runID); err != nil {
 		return nil, err
 	}
@@ -87,7 +78,7 @@ func (s *Service) CancelRun(ctx context.Context, sc Scope, runID int64) (*action
 }
 
 // CancelJob cancels a job of the scope.
-func (s *Service) CancelJob(ctx context.Context, sc Scope, jobID int64) (*actions_model.RunJob, error) {
+func (s *Service) CancelJob(ctx context.Context, sc identity.Scope, jobID int64) (*actions_model.RunJob, error) {
 	if _, err := s.GetJob(ctx, sc, jobID); err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func Run(t *testing.T, fn func(t *testing.T, ctx context.Context)) {
 		t.Run(b.Name, func(t *testing.T) {
 			x := b.NewEngine(t)
 			ctx := db.WithEngine(context.Background(), x)
-			require.NoError(t, migrations.Migrate(ctx, x))
+			require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
 			fn(t, ctx)
 		})
 	}

@@ -22,11 +22,11 @@ type authzWorld struct {
 	s       *testserver.Server
 	callers map[string]apiCaller
 	// scope path prefix → the scope, for making runners and tokens in it
-	scopes map[string]actions_service.Scope
+	scopes map[string]identity.Scope
 }
 
 func newAuthzWorld(t *testing.T, s *testserver.Server) *authzWorld {
-	w := &authzWorld{s: s, callers: map[string]apiCaller{"anonymous": {s: s}}, scopes: map[string]actions_service.Scope{}}
+	w := &authzWorld{s: s, callers: map[string]apiCaller{"anonymous": {s: s}}, scopes: map[string]identity.Scope{}}
 	users := map[string]*identity.User{}
 	for _, name := range []string{"admin", "orgowner", "repoadmin", "alice", "stranger"} {
 		username := name
@@ -35,7 +35,7 @@ func newAuthzWorld(t *testing.T, s *testserver.Server) *authzWorld {
 		}
 		users[name], w.callers[name] = newUser(t, s, username, name == "admin")
 	}
-	acc := s.App.Accounts
+	acc := s.App.Accounts()
 	acme, err := acc.CreateOrg(s.Ctx, users["orgowner"], "acme")
 	require.NoError(t, err)
 	app, err := acc.CreateRepo(s.Ctx, users["orgowner"], acme, "app")
@@ -43,10 +43,10 @@ func newAuthzWorld(t *testing.T, s *testserver.Server) *authzWorld {
 	_, err = acc.AddRepoAdmin(s.Ctx, users["orgowner"], app, "repoadmin")
 	require.NoError(t, err)
 
-	w.scopes["/api/v1/admin"] = actions_service.Scope{}
-	w.scopes["/api/v1/orgs/acme"] = actions_service.Scope{OwnerID: acme.ID}
-	w.scopes["/api/v1/repos/acme/app"] = actions_service.Scope{OwnerID: acme.ID, RepoID: app.ID}
-	w.scopes["/api/v1/user"] = actions_service.Scope{OwnerID: users["alice"].ID}
+	w.scopes["/api/v1/admin"] = identity.InstanceScope
+	w.scopes["/api/v1/orgs/acme"] = identity.ScopeOf(acme.ID, 0)
+	w.scopes["/api/v1/repos/acme/app"] = identity.ScopeOf(acme.ID, app.ID)
+	w.scopes["/api/v1/user"] = identity.ScopeOf(users["alice"].ID, 0)
 	return w
 }
 

@@ -69,9 +69,9 @@ func (c apiCaller) do(t *testing.T, method, path string, body any) apiResponse {
 // caller that sends the token.
 func newUser(t *testing.T, s *testserver.Server, name string, admin bool) (*identity.User, apiCaller) {
 	t.Helper()
-	u, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: name, Email: name + "@example.com", Password: name + "-password", IsAdmin: admin})
+	u, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: name, Email: name + "@example.com", Password: name + "-password", IsAdmin: admin})
 	require.NoError(t, err)
-	token, err := s.App.Accounts.CreateAccessToken(s.Ctx, u.ID, "test")
+	token, err := s.App.Accounts().CreateAccessToken(s.Ctx, u.ID, "test")
 	require.NoError(t, err)
 	return u, apiCaller{s: s, header: "token " + token}
 }

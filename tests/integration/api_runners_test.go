@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/options"
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
@@ -42,7 +42,7 @@ type runnerListJSON struct {
 func TestAPIRunners_JSONShape(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		_, admin := newUser(t, s, "root", true)
-		r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), `<b>"odd" name</b>`, []string{"ubuntu-latest:docker://node:20", "self-hosted"}, true)
+		r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), `<b>"odd" name</b>`, []string{"ubuntu-latest:docker://node:20", "self-hosted"}, true)
 
 		res := admin.do(t, "GET", "/api/v1/admin/actions/runners", nil)
 		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
@@ -75,7 +75,7 @@ func TestAPIRunners_JSONShape(t *testing.T) {
 func TestAPIRunners_Paging(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
 	_, admin := newUser(t, s, "root", true)
-	tok := s.RegistrationToken(t, actions_service.Scope{})
+	tok := s.RegistrationToken(t, identity.InstanceScope)
 	for i := 0; i < 5; i++ {
 		s.Register(t, tok, fmt.Sprintf("r%d", i), []string{"x"}, false)
 	}
@@ -101,7 +101,7 @@ func TestAPIRunners_DisabledFinishesItsTaskButGetsNoNew(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		_, admin := newUser(t, s, "root", true)
 		repo := s.CreateRepo(t, "octo", "app")
-		r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: repo.OwnerID, RepoID: repo.RepoID}), "r", []string{"ubuntu-latest"}, false)
+		r := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(repo.OwnerID, repo.RepoID)), "r", []string{"ubuntu-latest"}, false)
 		s.QueueJobs(t, repo, []string{"ubuntu-latest"})
 		task := fetch(t, r)
 		require.NotNil(t, task)
@@ -138,7 +138,7 @@ func TestAPIRunners_DeleteBusyRunnerCancelsItsTask(t *testing.T) {
 		owner, alice := newUser(t, s, "alice", false)
 		repo := s.CreateRepo(t, "alice", "lib")
 		require.Equal(t, owner.ID, repo.OwnerID)
-		r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: owner.ID}), "r", []string{"ubuntu-latest"}, false)
+		r := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(owner.ID, 0)), "r", []string{"ubuntu-latest"}, false)
 		jobs := s.QueueJobs(t, repo, []string{"ubuntu-latest"})
 		require.NotNil(t, fetch(t, r))
 
@@ -159,7 +159,7 @@ func TestAPIRunners_DeleteBusyRunnerCancelsItsTask(t *testing.T) {
 func TestAPIRunners_BadInput(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
 	_, admin := newUser(t, s, "root", true)
-	r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), "r", []string{"x"}, false)
+	r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "r", []string{"x"}, false)
 	path := fmt.Sprintf("/api/v1/admin/actions/runners/%d", r.ID)
 
 	res := admin.do(t, "PATCH", path, map[string]string{"name": "x"})
@@ -253,7 +253,7 @@ func TestRegisterRateLimit_CountsWrongTokensPerAddress(t *testing.T) {
 		o.Actions.RegisterRateLimit = 1
 		o.Actions.RegisterRateBurst = 2
 	})
-	good := s.RegistrationToken(t, actions_service.Scope{})
+	good := s.RegistrationToken(t, identity.InstanceScope)
 	for i := 0; i < 5; i++ {
 		_, err := registerWith(s, good)
 		require.NoError(t, err, "registrations with a good token are not counted (%d)", i)

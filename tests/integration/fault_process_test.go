@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"bytes"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"io"
@@ -63,7 +64,7 @@ func newFaultSite(t *testing.T, dbo options.Database) *faultSite {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = x.Close() })
 	ctx := db.WithEngine(context.Background(), x)
-	require.NoError(t, migrations.Migrate(ctx, x))
+	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
 	box, err := secret.NewBox(faultSecretKey)
 	require.NoError(t, err)
 	o := options.Default()
@@ -79,7 +80,7 @@ func newFaultSite(t *testing.T, dbo options.Database) *faultSite {
 // registrationToken returns the instance's reusable registration token.
 func (s *faultSite) registrationToken(t *testing.T) string {
 	t.Helper()
-	tok, err := s.svc.DefaultRegistrationToken(s.ctx, actions_service.Scope{})
+	tok, err := s.svc.DefaultRegistrationToken(s.ctx, identity.InstanceScope)
 	require.NoError(t, err)
 	return tok
 }

@@ -16,7 +16,6 @@ import (
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/options"
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -39,12 +38,12 @@ var hostileTexts = []struct{ name, text, escaped string }{
 // text: markup escaped, control and direction characters made visible.
 func TestHostile_RunnerTextStoredExactlyAndShownEscaped(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+		_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 		require.NoError(t, err)
 		_, admin := newUser(t, s, "admin2", true)
 		web := newWebClient(t, s)
 		require.Equal(t, http.StatusSeeOther, web.signIn("root", "root-password"))
-		regToken := s.RegistrationToken(t, actions_service.Scope{})
+		regToken := s.RegistrationToken(t, identity.InstanceScope)
 
 		for _, h := range hostileTexts {
 			t.Run(h.name, func(t *testing.T) {
@@ -142,7 +141,7 @@ func TestHostile_SQLInRESTFilters(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		_, admin := newUser(t, s, "root", true)
 		repo := s.CreateRepo(t, "octo", "app")
-		r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), "r1", []string{"ubuntu-latest"}, false)
+		r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "r1", []string{"ubuntu-latest"}, false)
 		jobs := s.QueueJobs(t, repo, []string{"ubuntu-latest"}, []string{"linux", "gpu"}, []string{"linux"})
 		require.NotNil(t, fetch(t, r))
 		before := admin.do(t, http.MethodGet, "/api/v1/admin/actions/jobs?status=queued", nil)

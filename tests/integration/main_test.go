@@ -4,6 +4,7 @@
 package integration
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"errors"
 	"testing"
@@ -15,7 +16,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"code.runnerhub.dev/runnerhub/options"
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/dbtest"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -44,7 +44,7 @@ func instanceRunner(t *testing.T, s *testserver.Server, name string, ephemeral b
 	if len(labels) == 0 {
 		labels = []string{"ubuntu-latest"}
 	}
-	return s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), name, labels, ephemeral)
+	return s.Register(t, s.RegistrationToken(t, identity.InstanceScope), name, labels, ephemeral)
 }
 
 // fetch polls once with tasks_version 0, so the server always looks for a job.

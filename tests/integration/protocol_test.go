@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"net/http"
 	"strings"
@@ -17,7 +18,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
@@ -38,7 +38,7 @@ func TestPing_AllCodecs(t *testing.T) {
 
 func TestRegister_DeclareAndCapabilities(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		token := s.RegistrationToken(t, actions_service.Scope{})
+		token := s.RegistrationToken(t, identity.InstanceScope)
 		req := &runnerv1.RegisterRequest{Name: "r1", Token: token, Version: "v1.0.0", Labels: []string{"ubuntu-latest:host"}, Ephemeral: true}
 		// A newer runner's capabilities travel in field 8, unknown to this protocol version.
 		req.ProtoReflect().SetUnknown(protowire.AppendString(protowire.AppendTag(nil, 8, protowire.BytesType), "cancelling"))
@@ -68,7 +68,7 @@ func TestRegister_DeclareAndCapabilities(t *testing.T) {
 
 func TestRegister_RefusalsChangeNothing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		token := s.RegistrationToken(t, actions_service.Scope{})
+		token := s.RegistrationToken(t, identity.InstanceScope)
 		c := runnerv1connect.NewRunnerServiceClient(http.DefaultClient, s.RPCURL())
 		long := strings.Repeat("x", 300)
 		cases := []struct {
@@ -100,9 +100,9 @@ func TestRegister_RefusalsChangeNothing(t *testing.T) {
 
 func TestRegister_ResetTokenStopsOldOne(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		old := s.RegistrationToken(t, actions_service.Scope{})
-		assert.Equal(t, old, s.RegistrationToken(t, actions_service.Scope{}), "the default token is reusable until reset")
-		fresh, err := s.Actions.ResetRegistrationToken(s.Ctx, actions_service.Scope{})
+		old := s.RegistrationToken(t, identity.InstanceScope)
+		assert.Equal(t, old, s.RegistrationToken(t, identity.InstanceScope), "the default token is reusable until reset")
+		fresh, err := s.Actions.ResetRegistrationToken(s.Ctx, identity.InstanceScope)
 		require.NoError(t, err)
 		assert.NotEqual(t, old, fresh)
 		_, err = runnerv1connect.NewRunnerServiceClient(http.DefaultClient, s.RPCURL()).

@@ -47,11 +47,11 @@ type jobListJSON struct {
 func TestRunsAPI_IntakeReadsAndCancel(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		root, admin := newUser(t, s, "root", true)
-		acme, err := s.App.Accounts.CreateOrg(s.Ctx, root, "acme")
+		acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
 		require.NoError(t, err)
-		_, err = s.App.Accounts.CreateRepo(s.Ctx, root, acme, "app")
+		_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
 		require.NoError(t, err)
-		_, err = s.App.Accounts.CreateRepo(s.Ctx, root, acme, "other")
+		_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "other")
 		require.NoError(t, err)
 		_, stranger := newUser(t, s, "stranger", false)
 		base := "/api/v1/repos/acme/app/actions"
@@ -165,9 +165,9 @@ func TestHooksAPI_CRUDDeliveriesAndRedelivery(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly(), fastHooks)
 	root, admin := newUser(t, s, "root", true)
 	_, stranger := newUser(t, s, "stranger", false)
-	acme, err := s.App.Accounts.CreateOrg(s.Ctx, root, "acme")
+	acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
 	require.NoError(t, err)
-	_, err = s.App.Accounts.CreateRepo(s.Ctx, root, acme, "app")
+	_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
 	require.NoError(t, err)
 	rcv := webhooktest.New(t, nil)
 

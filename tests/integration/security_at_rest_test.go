@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -26,12 +25,12 @@ import (
 func TestSecurity_NoSecretAtRest(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		const password = "correct-horse-battery-staple"
-		u, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: password, IsAdmin: true})
+		u, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: password, IsAdmin: true})
 		require.NoError(t, err)
-		access, err := s.App.Accounts.CreateAccessToken(s.Ctx, u.ID, "ci")
+		access, err := s.App.Accounts().CreateAccessToken(s.Ctx, u.ID, "ci")
 		require.NoError(t, err)
 		admin := apiCaller{s: s, header: "token " + access}
-		_, err = s.App.Accounts.CreateOrg(s.Ctx, u, "acme")
+		_, err = s.App.Accounts().CreateOrg(s.Ctx, u, "acme")
 		require.NoError(t, err)
 
 		res := admin.do(t, http.MethodPost, "/api/v1/orgs/acme/actions/runners/registration-token", nil)
@@ -49,7 +48,7 @@ func TestSecurity_NoSecretAtRest(t *testing.T) {
 
 		repo := s.CreateRepo(t, "octo", "app")
 		r := s.Register(t, named, "worker", []string{"ubuntu-latest"}, false)
-		instance := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), "instance", []string{"ubuntu-latest"}, false)
+		instance := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "instance", []string{"ubuntu-latest"}, false)
 		s.QueueJobs(t, repo, []string{"ubuntu-latest"})
 		task := fetch(t, instance)
 		require.NotNil(t, task)

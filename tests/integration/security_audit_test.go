@@ -42,11 +42,11 @@ type auditList struct {
 func TestAudit_TokensAndRunnersPerScope(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		owner, ownerAPI := newUser(t, s, "olivia", false)
-		acme, err := s.App.Accounts.CreateOrg(s.Ctx, owner, "acme")
+		acme, err := s.App.Accounts().CreateOrg(s.Ctx, owner, "acme")
 		require.NoError(t, err)
 		_, admin := newUser(t, s, "root", true)
 		stranger, strangerAPI := newUser(t, s, "sam", false)
-		_, err = s.App.Accounts.CreateOrg(s.Ctx, stranger, "other")
+		_, err = s.App.Accounts().CreateOrg(s.Ctx, stranger, "other")
 		require.NoError(t, err)
 		otherReg := strangerAPI.do(t, http.MethodPost, "/api/v1/orgs/other/actions/runners/registration-token", nil)
 		require.Equal(t, http.StatusOK, otherReg.Status, "%s", otherReg.Body)
@@ -75,7 +75,7 @@ func TestAudit_TokensAndRunnersPerScope(t *testing.T) {
 		require.NoError(t, err)
 
 		repo := testserver.Repo{OwnerID: acme.ID, Owner: "acme"}
-		repoRow, err := s.App.Accounts.CreateRepo(s.Ctx, owner, acme, "app")
+		repoRow, err := s.App.Accounts().CreateRepo(s.Ctx, owner, acme, "app")
 		require.NoError(t, err)
 		repo.RepoID, repo.Name = repoRow.ID, "app"
 		eph := s.Register(t, named.Token, "one-shot", []string{"ubuntu-latest"}, true)
@@ -163,13 +163,13 @@ func TestAudit_TokensAndRunnersPerScope(t *testing.T) {
 // audit page: entries escaped like every runner name, others' scopes closed.
 func TestAudit_PageShowsTheLog(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	owner, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "olivia", Password: "olivia-password"})
+	owner, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "olivia", Password: "olivia-password"})
 	require.NoError(t, err)
-	acme, err := s.App.Accounts.CreateOrg(s.Ctx, owner, "acme")
+	acme, err := s.App.Accounts().CreateOrg(s.Ctx, owner, "acme")
 	require.NoError(t, err)
-	_, err = s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "sam", Password: "sam-password"})
+	_, err = s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "sam", Password: "sam-password"})
 	require.NoError(t, err)
-	s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: acme.ID}), `<img src=x onerror=alert(1)>`, []string{"x"}, false)
+	s.Register(t, s.RegistrationToken(t, identity.ScopeOf(acme.ID, 0)), `<img src=x onerror=alert(1)>`, []string{"x"}, false)
 
 	c := newWebClient(t, s)
 	require.Equal(t, http.StatusSeeOther, c.signIn("olivia", "olivia-password"))

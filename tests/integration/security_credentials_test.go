@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -25,7 +24,7 @@ func TestSecurity_StolenRunnerCredential(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		app := s.CreateRepo(t, "octo", "app")
 		other := s.CreateRepo(t, "octo", "other")
-		victim := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: app.OwnerID, RepoID: app.RepoID}), "victim", []string{"linux"}, false)
+		victim := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(app.OwnerID, app.RepoID)), "victim", []string{"linux"}, false)
 		honest := instanceRunner(t, s, "honest", false, "gpu")
 		stolen := s.RunnerClient(victim.UUID, victim.Token)
 		ctx := context.Background()
@@ -87,7 +86,7 @@ func TestSecurity_StolenRunnerCredential(t *testing.T) {
 // tokens are not cached.
 func TestSecurity_PagesRefuseFramingAndCaching(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 	require.NoError(t, err)
 	c := newWebClient(t, s)
 	require.Equal(t, http.StatusSeeOther, c.signIn("root", "root-password"))

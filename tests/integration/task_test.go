@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"testing"
 	"time"
@@ -97,8 +98,8 @@ func TestFetchTask_MatchesLabelsAndScope(t *testing.T) {
 		lib := s.CreateRepo(t, "octo", "lib")
 		other := s.CreateRepo(t, "someone", "else")
 
-		repoRunner := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: app.OwnerID, RepoID: app.RepoID}), "repo", []string{"ubuntu-latest", "gpu"}, false)
-		ownerRunner := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: app.OwnerID}), "owner", []string{"ubuntu-latest", "gpu"}, false)
+		repoRunner := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(app.OwnerID, app.RepoID)), "repo", []string{"ubuntu-latest", "gpu"}, false)
+		ownerRunner := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(app.OwnerID, 0)), "owner", []string{"ubuntu-latest", "gpu"}, false)
 		windows := instanceRunner(t, s, "win", false, "windows-latest")
 
 		s.QueueJobs(t, other, []string{"ubuntu-latest", "gpu"})

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -67,7 +66,7 @@ func (c *webClient) signIn(name, password string) int {
 
 func TestUIForms_CSRFIsRequired(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 	require.NoError(t, err)
 	c := newWebClient(t, s)
 	form := url.Values{"user_name": {"root"}, "password": {"root-password"}}
@@ -80,7 +79,7 @@ func TestUIForms_CSRFIsRequired(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, status, "a token made for another browser")
 
 	require.Equal(t, http.StatusSeeOther, c.signIn("root", "root-password"))
-	r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), "r", []string{"x"}, false)
+	r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "r", []string{"x"}, false)
 	status, _, _ = c.post(fmt.Sprintf("/-/admin/actions/runners/%d/delete", r.ID), url.Values{})
 	assert.Equal(t, http.StatusForbidden, status, "a signed-in form without the token")
 	_, err = actions_model.GetRunnerByID(s.Ctx, r.ID)
@@ -93,13 +92,13 @@ func TestUIForms_CSRFIsRequired(t *testing.T) {
 
 func TestUIForms_AuthorizationAndSessions(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "alice", Password: "alice-password"})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "alice", Password: "alice-password"})
 	require.NoError(t, err)
-	bob, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "bob", Password: "bob-password"})
+	bob, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "bob", Password: "bob-password"})
 	require.NoError(t, err)
-	acme, err := s.App.Accounts.CreateOrg(s.Ctx, bob, "acme")
+	acme, err := s.App.Accounts().CreateOrg(s.Ctx, bob, "acme")
 	require.NoError(t, err)
-	orgRunner := s.Register(t, s.RegistrationToken(t, actions_service.Scope{OwnerID: acme.ID}), "org-runner", []string{"x"}, false)
+	orgRunner := s.Register(t, s.RegistrationToken(t, identity.ScopeOf(acme.ID, 0)), "org-runner", []string{"x"}, false)
 
 	c := newWebClient(t, s)
 	status, loc, _ := c.get("/org/acme/settings/actions/runners")
@@ -138,7 +137,7 @@ func TestUIForms_AuthorizationAndSessions(t *testing.T) {
 
 func TestUIForms_SignInFailuresAreLimited(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password"})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password"})
 	require.NoError(t, err)
 	c := newWebClient(t, s)
 	for i := 0; i < 10; i++ {
@@ -149,10 +148,10 @@ func TestUIForms_SignInFailuresAreLimited(t *testing.T) {
 
 func TestUIForms_PagesEscapeRunnerData(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 	require.NoError(t, err)
 	evil := `<script>alert(1)</script>`
-	r := s.Register(t, s.RegistrationToken(t, actions_service.Scope{}), evil, []string{"x:" + evil}, false)
+	r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), evil, []string{"x:" + evil}, false)
 	c := newWebClient(t, s)
 	require.Equal(t, http.StatusSeeOther, c.signIn("root", "root-password"))
 	for _, path := range []string{"/-/admin/actions/runners", fmt.Sprintf("/-/admin/actions/runners/%d", r.ID)} {

@@ -72,7 +72,7 @@ func screenshot(name string, buf *[]byte) chromedp.Action {
 // on its own page, deletes it, and signs out.
 func TestUI_RunnerLifecycle(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 	require.NoError(t, err)
 	ctx := browser(t)
 	runnersURL := s.URL + "/-/admin/actions/runners"

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
@@ -38,7 +38,7 @@ func TestWebhook_ContribAutoscalerRunsEachJobOnAFreshEphemeralRunner(t *testing.
 	scaler := exec.Command(bin, "-listen", "127.0.0.1:0", "-instance", s.URL, "-labels", "linux:host",
 		"-act-runner", actRunner, "-dir", t.TempDir())
 	scaler.Env = append(os.Environ(),
-		"RUNNERHUB_REGISTRATION_TOKEN="+s.RegistrationToken(t, actions_service.Scope{}), "WEBHOOK_SECRET=scale-me")
+		"RUNNERHUB_REGISTRATION_TOKEN="+s.RegistrationToken(t, identity.InstanceScope), "WEBHOOK_SECRET=scale-me")
 	stdout, err := scaler.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, scaler.Start())

@@ -151,9 +151,9 @@ func TestWebhook_TwoJobRunSendsEveryEventInOrderSigned(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		rcv := webhooktest.New(t, nil)
 		root, admin := newUser(t, s, "root", true)
-		acme, err := s.App.Accounts.CreateOrg(s.Ctx, root, "acme")
+		acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
 		require.NoError(t, err)
-		_, err = s.App.Accounts.CreateRepo(s.Ctx, root, acme, "app")
+		_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
 		require.NoError(t, err)
 		addRepoHook(t, admin, "acme/app", rcv.URL+"/hook", "hook-secret")
 		runID := startRun(t, admin, "acme/app", twoJobWorkflow)

@@ -19,7 +19,7 @@ import (
 // delivery of a queued job in its history, and redelivers it.
 func TestUI_WebhookPages(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly(), fastHooks)
-	_, err := s.App.Accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
+	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password", IsAdmin: true})
 	require.NoError(t, err)
 	repo := s.CreateRepo(t, "octo", "app")
 	rcv := webhooktest.New(t, nil)

@@ -3,6 +3,7 @@
 package testserver
 
 import (
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -15,13 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"xorm.io/xorm"
 
+	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
 	"code.runnerhub.dev/runnerhub/options"
 	runnerhubv1 "code.runnerhub.dev/runnerhub/proto/runnerhub/runner/v1"
-	"code.runnerhub.dev/runnerhub/routers"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/dbtest"
 )
@@ -31,7 +32,7 @@ type Server struct {
 	URL     string // e.g. http://127.0.0.1:41234
 	Opts    *options.Options
 	Engine  *xorm.Engine
-	App     *routers.App
+	App     *runnerhub.Server
 	Actions *actions_service.Service
 	// Ctx carries the engine, for calling services and models directly.
 	Ctx context.Context
@@ -60,18 +61,18 @@ func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Option
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = x.Close() })
 	ctx := db.WithEngine(context.Background(), x)
-	require.NoError(t, migrations.Migrate(ctx, x))
+	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
 
 	ts := httptest.NewUnstartedServer(nil)
 	o.Server.RootURL = "http://" + ts.Listener.Addr().String() + "/"
-	app, err := routers.New(ctx, o, x)
+	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o})
 	require.NoError(t, err)
-	ts.Config.Handler = app.Handler
+	ts.Config.Handler = app.Handler()
 	app.Start(ctx) // background work (maintenance, webhook deliveries), as serve runs it
 	t.Cleanup(app.Close)
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, Opts: o, Engine: x, App: app, Actions: app.Actions, Ctx: ctx, ts: ts}
+	return &Server{URL: ts.URL, Opts: o, Engine: x, App: app, Actions: app.Actions(), Ctx: ctx, ts: ts}
 }
 
 // Stop shuts the server down the way serve does on a signal: it stops
@@ -114,7 +115,7 @@ type Runner struct {
 }
 
 // RegistrationToken returns the scope's reusable registration token.
-func (s *Server) RegistrationToken(t testing.TB, scope actions_service.Scope) string {
+func (s *Server) RegistrationToken(t testing.TB, scope identity.Scope) string {
 	t.Helper()
 	tok, err := s.Actions.DefaultRegistrationToken(s.Ctx, scope)
 	require.NoError(t, err)

@@ -41,7 +41,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	es, total, err := a.Actions.ListAuditEvents(r.Context(), actionsScope(sc), p.Page, p.PageSize)
+	es, total, err := a.Actions.ListAuditEvents(r.Context(), sc, p.Page, p.PageSize)
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -31,7 +31,7 @@ type apiRegistrationToken struct {
 }
 
 func (a *API) getRegistrationToken(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	token, err := a.Actions.DefaultRegistrationToken(r.Context(), actionsScope(sc))
+	token, err := a.Actions.DefaultRegistrationToken(r.Context(), sc)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -40,7 +40,7 @@ func (a *API) getRegistrationToken(w http.ResponseWriter, r *http.Request, sc id
 }
 
 func (a *API) resetRegistrationToken(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	token, err := a.Actions.ResetRegistrationToken(r.Context(), actionsScope(sc))
+	token, err := a.Actions.ResetRegistrationToken(r.Context(), sc)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -82,7 +82,7 @@ func (a *API) toAPINamedToken(t *actions_model.RunnerToken) apiNamedToken {
 }
 
 func (a *API) listRegistrationTokens(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	ts, err := a.Actions.ListRegistrationTokens(r.Context(), actionsScope(sc))
+	ts, err := a.Actions.ListRegistrationTokens(r.Context(), sc)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -124,7 +124,7 @@ func (a *API) createRegistrationToken(w http.ResponseWriter, r *http.Request, sc
 	case in.ExpiresIn > 0:
 		expires = time.Now().Unix() + in.ExpiresIn
 	}
-	t, token, err := a.Actions.CreateRegistrationToken(r.Context(), actionsScope(sc), actions_service.NamedTokenInput{
+	t, token, err := a.Actions.CreateRegistrationToken(r.Context(), sc, actions_service.NamedTokenInput{
 		Name: in.Name, Description: in.Description, ExpiresUnix: expires, MaxUses: in.MaxUses, CreatedBy: Caller(r).ID,
 	})
 	if err != nil {
@@ -142,7 +142,7 @@ func (a *API) getNamedRegistrationToken(w http.ResponseWriter, r *http.Request, 
 		WriteError(w, r, err)
 		return
 	}
-	t, err := a.Actions.GetRegistrationToken(r.Context(), actionsScope(sc), id)
+	t, err := a.Actions.GetRegistrationToken(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -165,7 +165,7 @@ func (a *API) editRegistrationToken(w http.ResponseWriter, r *http.Request, sc i
 		WriteError(w, r, fmt.Errorf("%w: \"disabled\" is required", errs.InvalidArgument))
 		return
 	}
-	t, err := a.Actions.SetRegistrationTokenDisabled(r.Context(), actionsScope(sc), id, *in.Disabled)
+	t, err := a.Actions.SetRegistrationTokenDisabled(r.Context(), sc, id, *in.Disabled)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -179,7 +179,7 @@ func (a *API) deleteRegistrationToken(w http.ResponseWriter, r *http.Request, sc
 		WriteError(w, r, err)
 		return
 	}
-	if err := a.Actions.DeleteRegistrationToken(r.Context(), actionsScope(sc), id); err != nil {
+	if err := a.Actions.DeleteRegistrationToken(r.Context(), sc, id); err != nil {
 		WriteError(w, r, err)
 		return
 	}

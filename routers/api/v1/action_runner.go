@@ -52,11 +52,6 @@ func toAPIRunner(r *actions_service.RunnerInfo) apiRunner {
 	}
 }
 
-// actionsScope is the scope as the actions service names it.
-func actionsScope(sc identity.Scope) actions_service.Scope {
-	return actions_service.Scope{OwnerID: sc.OwnerID(), RepoID: sc.RepoID()}
-}
-
 func (a *API) registerRunnerRoutes() {
 	a.HandleScoped("GET", AllScopes, "/actions/runners", a.listRunners)
 	a.HandleScoped("GET", AllScopes, "/actions/runners/{id}", a.getRunner)
@@ -70,7 +65,7 @@ func (a *API) listRunners(w http.ResponseWriter, r *http.Request, sc identity.Sc
 		WriteError(w, r, err)
 		return
 	}
-	rs, total, err := a.Actions.ListRunners(r.Context(), actionsScope(sc), p.Page, p.PageSize)
+	rs, total, err := a.Actions.ListRunners(r.Context(), sc, p.Page, p.PageSize)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -89,7 +84,7 @@ func (a *API) getRunner(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	rn, err := a.Actions.GetRunner(r.Context(), actionsScope(sc), id)
+	rn, err := a.Actions.GetRunner(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -117,7 +112,7 @@ func (a *API) editRunner(w http.ResponseWriter, r *http.Request, sc identity.Sco
 		WriteError(w, r, fmt.Errorf("%w: \"disabled\" is required", errs.InvalidArgument))
 		return
 	}
-	rn, err := a.Actions.SetRunnerDisabled(r.Context(), actionsScope(sc), id, *in.Disabled)
+	rn, err := a.Actions.SetRunnerDisabled(r.Context(), sc, id, *in.Disabled)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -131,7 +126,7 @@ func (a *API) deleteRunner(w http.ResponseWriter, r *http.Request, sc identity.S
 		WriteError(w, r, err)
 		return
 	}
-	if err := a.Actions.DeleteRunner(r.Context(), actionsScope(sc), id); err != nil {
+	if err := a.Actions.DeleteRunner(r.Context(), sc, id); err != nil {
 		WriteError(w, r, err)
 		return
 	}

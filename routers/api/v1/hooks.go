@@ -80,12 +80,8 @@ func (o hookOption) input() (webhook_service.HookInput, error) {
 	return in, nil
 }
 
-func hookScope(sc identity.Scope) webhook_model.Scope {
-	return webhook_model.Scope{OwnerID: sc.OwnerID(), RepoID: sc.RepoID()}
-}
-
 func (a *API) listHooks(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	hooks, err := a.Webhooks.ListHooks(r.Context(), hookScope(sc))
+	hooks, err := a.Webhooks.ListHooks(r.Context(), sc)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -109,7 +105,7 @@ func (a *API) createHook(w http.ResponseWriter, r *http.Request, sc identity.Sco
 		WriteError(w, r, err)
 		return
 	}
-	h, err := a.Webhooks.CreateHook(r.Context(), hookScope(sc), in, Caller(r).ID)
+	h, err := a.Webhooks.CreateHook(r.Context(), sc, in, Caller(r).ID)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -123,7 +119,7 @@ func (a *API) getHook(w http.ResponseWriter, r *http.Request, sc identity.Scope)
 		WriteError(w, r, err)
 		return
 	}
-	h, err := a.Webhooks.GetHook(r.Context(), hookScope(sc), id)
+	h, err := a.Webhooks.GetHook(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -147,7 +143,7 @@ func (a *API) editHook(w http.ResponseWriter, r *http.Request, sc identity.Scope
 		WriteError(w, r, err)
 		return
 	}
-	h, err := a.Webhooks.UpdateHook(r.Context(), hookScope(sc), id, in)
+	h, err := a.Webhooks.UpdateHook(r.Context(), sc, id, in)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -161,7 +157,7 @@ func (a *API) deleteHook(w http.ResponseWriter, r *http.Request, sc identity.Sco
 		WriteError(w, r, err)
 		return
 	}
-	if err := a.Webhooks.DeleteHook(r.Context(), hookScope(sc), id); err != nil {
+	if err := a.Webhooks.DeleteHook(r.Context(), sc, id); err != nil {
 		WriteError(w, r, err)
 		return
 	}
@@ -226,7 +222,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, sc identity
 		WriteError(w, r, err)
 		return
 	}
-	ts, total, err := a.Webhooks.ListDeliveries(r.Context(), hookScope(sc), id, p.Page, p.PageSize)
+	ts, total, err := a.Webhooks.ListDeliveries(r.Context(), sc, id, p.Page, p.PageSize)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -254,7 +250,7 @@ func (a *API) getDelivery(w http.ResponseWriter, r *http.Request, sc identity.Sc
 		WriteError(w, r, err)
 		return
 	}
-	t, err := a.Webhooks.GetDelivery(r.Context(), hookScope(sc), hookID, id)
+	t, err := a.Webhooks.GetDelivery(r.Context(), sc, hookID, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -268,7 +264,7 @@ func (a *API) redeliver(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	t, err := a.Webhooks.Redeliver(r.Context(), hookScope(sc), hookID, id)
+	t, err := a.Webhooks.Redeliver(r.Context(), sc, hookID, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return

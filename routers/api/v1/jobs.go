@@ -30,7 +30,7 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request, sc identity.Scope) 
 		WriteError(w, r, err)
 		return
 	}
-	job, err := a.Workflows.GetJob(r.Context(), workflowScope(sc), id)
+	job, err := a.Workflows.GetJob(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -44,7 +44,7 @@ func (a *API) cancelJob(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	job, err := a.Workflows.CancelJob(r.Context(), workflowScope(sc), id)
+	job, err := a.Workflows.CancelJob(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -81,7 +81,7 @@ func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		return
 	}
 	f.Page, f.PageSize = p.Page, p.PageSize
-	jobs, total, err := a.Workflows.ListJobs(r.Context(), workflowScope(sc), f)
+	jobs, total, err := a.Workflows.ListJobs(r.Context(), sc, f)
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -79,7 +79,7 @@ func (a *API) addCollaborator(w http.ResponseWriter, r *http.Request, sc identit
 		return
 	}
 	if _, err := a.Accounts.AddRepoAdmin(r.Context(), Caller(r), sc.Repo, r.PathValue("collaborator")); err != nil {
-		WriteError(w, r, notFound(err, "user %q", r.PathValue("collaborator")))
+		WriteError(w, r, errs.Missing(err, fmt.Sprintf("user %q", r.PathValue("collaborator"))))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

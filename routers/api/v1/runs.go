@@ -28,11 +28,6 @@ func (a *API) converter() *convert.Converter {
 	return convert.New(a.Options.Server.RootURL, a.Identity)
 }
 
-// workflowScope is the scope as the workflow service names it.
-func workflowScope(sc identity.Scope) workflow_service.Scope {
-	return workflow_service.Scope{OwnerID: sc.OwnerID(), RepoID: sc.RepoID()}
-}
-
 // createRunOption is the intake's body: the workflow file and what it runs on.
 type createRunOption struct {
 	Workflow   string         `json:"workflow"`
@@ -128,7 +123,7 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request, sc identity.Scope) 
 		WriteError(w, r, err)
 		return
 	}
-	run, err := a.Workflows.GetRun(r.Context(), workflowScope(sc), id)
+	run, err := a.Workflows.GetRun(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -142,7 +137,7 @@ func (a *API) listRunJobs(w http.ResponseWriter, r *http.Request, sc identity.Sc
 		WriteError(w, r, err)
 		return
 	}
-	if _, err := a.Workflows.GetRun(r.Context(), workflowScope(sc), id); err != nil {
+	if _, err := a.Workflows.GetRun(r.Context(), sc, id); err != nil {
 		WriteError(w, r, err)
 		return
 	}
@@ -155,7 +150,7 @@ func (a *API) cancelRun(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	run, err := a.Workflows.CancelRun(r.Context(), workflowScope(sc), id)
+	run, err := a.Workflows.CancelRun(r.Context(), sc, id)
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -2,11 +2,9 @@ package v1
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
-	"code.runnerhub.dev/runnerhub/modules/errs"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -62,42 +60,18 @@ func (a *API) HandleScoped(method string, kinds ScopeKinds, suffix string, h Sco
 // ResolveScope finds the scope a request's path names. It does not check
 // that the caller may manage it.
 func (a *API) ResolveScope(ctx context.Context, r *http.Request, kind ScopeKinds) (identity.Scope, error) {
+	ref := identity.ScopeRef{Owner: r.PathValue("owner"), Repo: r.PathValue("repo")}
 	switch kind {
 	case AdminScope:
-		return identity.InstanceScope, nil
+		ref.Kind = identity.InstanceKind
 	case UserScope:
-		o, err := a.Identity.GetOwnerByID(ctx, Caller(r).ID)
-		if err != nil {
-			return identity.Scope{}, err
-		}
-		return identity.OwnerScope(o), nil
+		ref.Kind, ref.Self = identity.SelfKind, Caller(r)
 	case OrgScope:
-		o, err := a.Identity.GetOwnerByName(ctx, r.PathValue("org"))
-		if err == nil && !o.IsOrg {
-			err = errs.NotFound
-		}
-		if err != nil {
-			return identity.Scope{}, notFound(err, "organization %q", r.PathValue("org"))
-		}
-		return identity.OwnerScope(o), nil
+		ref.Kind, ref.Owner = identity.OrgKind, r.PathValue("org")
 	case RepoScope:
-		o, err := a.Identity.GetOwnerByName(ctx, r.PathValue("owner"))
-		if err != nil {
-			return identity.Scope{}, notFound(err, "repository %s/%s", r.PathValue("owner"), r.PathValue("repo"))
-		}
-		repo, err := a.Identity.GetRepoByName(ctx, o, r.PathValue("repo"))
-		if err != nil {
-			return identity.Scope{}, notFound(err, "repository %s/%s", r.PathValue("owner"), r.PathValue("repo"))
-		}
-		return identity.RepoScope(repo), nil
+		ref.Kind = identity.RepoKind
+	default:
+		return identity.Scope{}, fmt.Errorf("unknown scope kind %d", kind)
 	}
-	return identity.Scope{}, fmt.Errorf("unknown scope kind %d", kind)
-}
-
-// notFound rewords a lookup's NotFound for the API's reader; other errors pass.
-func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, errs.NotFound) {
-		return fmt.Errorf("%w: %s does not exist", errs.NotFound, fmt.Sprintf(format, args...))
-	}
-	return err
+	return identity.ResolveScope(ctx, a.Identity, ref)
 }

@@ -72,7 +72,7 @@ func (a *API) createAccessToken(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := a.Accounts.GetUserByName(r.Context(), name)
 	if err != nil {
-		WriteError(w, r, notFound(err, "user %q", name))
+		WriteError(w, r, errs.Missing(err, fmt.Sprintf("user %q", name)))
 		return
 	}
 	var in struct {

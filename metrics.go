@@ -1,4 +1,4 @@
-package routers
+package runnerhub
 
 import (
 	"context"
@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"xorm.io/xorm"
-
-	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/metrics"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -18,11 +15,12 @@ import (
 const fleetScrapeTimeout = 5 * time.Second
 
 // newMetrics builds the server's metrics and connects the actions service to them.
-func newMetrics(ctx context.Context, x *xorm.Engine, svc *actions_service.Service) (*metrics.Metrics, error) {
+// ctx carries the database.
+func newMetrics(ctx context.Context, svc *actions_service.Service) (*metrics.Metrics, error) {
 	m := metrics.New()
 	svc.SetRecorder(m)
 	// Scrapes outlive the start-up context; they only need the engine.
-	base := db.WithEngine(context.WithoutCancel(ctx), x)
+	base := context.WithoutCancel(ctx)
 	err := m.WatchFleet(base, func(ctx context.Context) (*metrics.Fleet, error) {
 		f, err := svc.GetFleet(ctx)
 		if err != nil {

@@ -1,0 +1,23 @@
+package runnerhub
+
+import "context"
+
+// Start runs this process's background work until Close: the maintenance
+// loop and the webhook delivery workers. Each piece is safe to run in every
+// process sharing the database. Work added here appends its stop function
+// to s.stops.
+func (s *Server) Start(ctx context.Context) {
+	ctx = s.Context(ctx)
+	s.stops = append(s.stops, s.actions.StartMaintenance(ctx))
+	s.webhooks.Start(ctx)
+	s.stops = append(s.stops, s.webhooks.Stop)
+}
+
+// Close stops the background work, newest first, and waits for each piece
+// to finish what it is doing. The database stays open: it is the host's.
+func (s *Server) Close() {
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+	s.stops = nil
+}

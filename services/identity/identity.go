@@ -47,9 +47,11 @@ type Provider interface {
 
 	// IsOrgOwner reports whether the user owns the organization.
 	IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, error)
-	// IsRepoAdmin reports whether the user was made an administrator of the
-	// repository (owning it, or owning its organization, counts separately).
-	IsRepoAdmin(ctx context.Context, repoID, userID int64) (bool, error)
+	// RepoAccess tells what the user was granted on the repository as a
+	// collaborator or team member (Gitea's access mode: read, write, admin).
+	// Owning the repository, owning its organization or being an instance
+	// admin count separately; a host need not fold them in.
+	RepoAccess(ctx context.Context, repoID, userID int64) (AccessMode, error)
 
 	// OrgsOwnedBy and ReposAdministeredBy list what a user was given, for
 	// the pages that show a user what they manage.
@@ -57,6 +59,16 @@ type Provider interface {
 	ReposAdministeredBy(ctx context.Context, userID int64) ([]*Repo, error)
 	ReposOf(ctx context.Context, ownerID int64) ([]*Repo, error)
 }
+
+// AccessMode is what a user may do in a repository, as Gitea grades it.
+type AccessMode int
+
+const (
+	AccessNone  AccessMode = iota // not even read
+	AccessRead                    // read code, runs, jobs and logs
+	AccessWrite                   // push, cancel and re-run
+	AccessAdmin                   // manage the repository's runners, tokens and webhooks
+)
 
 // Operator is whoever runs the command line on the server: they can reach
 // the database anyway, so they act as an instance administrator who is no

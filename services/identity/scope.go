@@ -72,7 +72,19 @@ func CanManage(ctx context.Context, p Provider, u *User, s Scope) (bool, error) 
 	if err != nil || ok || s.Repo == nil {
 		return ok, err
 	}
-	return p.IsRepoAdmin(ctx, s.Repo.ID, u.ID)
+	mode, err := p.RepoAccess(ctx, s.Repo.ID, u.ID)
+	return mode >= AccessAdmin, err
+}
+
+// CanRead reports whether u may read the scope's runs, jobs and logs: who
+// may manage it, and in a repository whoever was granted read access.
+func CanRead(ctx context.Context, p Provider, u *User, s Scope) (bool, error) {
+	ok, err := CanManage(ctx, p, u, s)
+	if err != nil || ok || u == nil || s.Repo == nil {
+		return ok, err
+	}
+	mode, err := p.RepoAccess(ctx, s.Repo.ID, u.ID)
+	return mode >= AccessRead, err
 }
 
 func canManageOwner(ctx context.Context, p Provider, u *User, o *Owner) (bool, error) {

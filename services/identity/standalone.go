@@ -131,9 +131,14 @@ func (Standalone) IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, er
 	return org_model.IsOrgOwner(ctx, orgID, userID)
 }
 
-// IsRepoAdmin implements Provider.
-func (Standalone) IsRepoAdmin(ctx context.Context, repoID, userID int64) (bool, error) {
-	return repo_model.IsRepoAdmin(ctx, repoID, userID)
+// RepoAccess implements Provider. The standalone accounts grant only admin
+// so far (repository admins).
+func (Standalone) RepoAccess(ctx context.Context, repoID, userID int64) (AccessMode, error) {
+	ok, err := repo_model.IsRepoAdmin(ctx, repoID, userID)
+	if err != nil || !ok {
+		return AccessNone, err
+	}
+	return AccessAdmin, nil
 }
 
 // OrgsOwnedBy implements Provider.

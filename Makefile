@@ -8,7 +8,7 @@ build:
 
 # The README's test command; .ci/run sets the database DSNs for it.
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 # Regenerates the Go code of proto/ (needs protoc: apt-get install protobuf-compiler).
 generate:

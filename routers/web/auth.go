@@ -129,14 +129,6 @@ func (w *Web) signOut(rw http.ResponseWriter, r *http.Request) {
 	http.Redirect(rw, r, "/", http.StatusSeeOther)
 }
 
-// safeRedirect keeps a redirect on this site: a path, not "//host" or a URL.
-func safeRedirect(to string) string {
-	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
-		return "/"
-	}
-	return to
-}
-
 // requireSignIn sends an anonymous visitor to the sign-in page and back.
 func requireSignIn(rw http.ResponseWriter, r *http.Request) bool {
 	if signedIn(r) != nil {

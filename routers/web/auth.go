@@ -30,8 +30,8 @@ func csrfFrom(r *http.Request) string {
 }
 
 // ensureCSRFCookie returns the browser's CSRF seed, setting a new one when
-// there is none. Forms carry an HMAC of the seed, which another site can
-// neither read nor compute.
+// there is none. It binds the forms of a visitor who is not signed in (the
+// sign-in form); the forms of a signed-in user are bound to the session.
 func (w *Web) ensureCSRFCookie(rw http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 40 {
 		return c.Value
@@ -41,17 +41,24 @@ func (w *Web) ensureCSRFCookie(rw http.ResponseWriter, r *http.Request) string {
 	return seed
 }
 
-func (w *Web) csrfToken(seed string) string {
+// csrfToken is what forms carry: an HMAC under the server's key of the
+// session token when signed in, else of the browser's seed. Another site can
+// neither read nor compute it, and a token of one session is worthless in
+// another, even in the same browser.
+func (w *Web) csrfToken(sessionToken, seed string) string {
 	m := hmac.New(sha256.New, w.csrfKey)
-	m.Write([]byte(seed))
+	if sessionToken != "" {
+		m.Write([]byte("session\x00" + sessionToken))
+	} else {
+		m.Write([]byte("visitor\x00" + seed))
+	}
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// validCSRF checks the form's token against the cookie's seed, in constant time.
-func (w *Web) validCSRF(rw http.ResponseWriter, r *http.Request, seed string) bool {
+// validCSRF checks the form's token against the one expected, in constant time.
+func validCSRF(rw http.ResponseWriter, r *http.Request, want string) bool {
 	r.Body = http.MaxBytesReader(rw, r.Body, 1<<20) // the forms are small
 	got := r.PostFormValue("_csrf")
-	want := w.csrfToken(seed)
 	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
 
@@ -62,20 +69,21 @@ func (w *Web) cookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
-// sessionUser is the user of the request's session cookie, or nil.
-func (w *Web) sessionUser(r *http.Request) *identity.User {
+// sessionUser is the user of the request's session cookie and the
+// session's token, or nil and "".
+func (w *Web) sessionUser(r *http.Request) (*identity.User, string) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	u, err := w.sessions.User(r.Context(), c.Value)
 	if err != nil {
 		if !errors.Is(err, errs.Unauthenticated) {
 			slog.ErrorContext(r.Context(), "read session", "err", err)
 		}
-		return nil
+		return nil, ""
 	}
-	return u
+	return u, c.Value
 }
 
 func (w *Web) signInForm(rw http.ResponseWriter, r *http.Request) {

@@ -74,8 +74,8 @@ func New(d Deps) http.Handler {
 }
 
 // handle wraps every page: it finds the signed-in user, keeps the CSRF
-// cookie, refuses a POST whose form token does not match, and sets the
-// security headers.
+// cookie, refuses a POST whose form token does not match the session's (or,
+// signed out, the browser's), and sets the security headers.
 func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
 		hdr := rw.Header()
@@ -84,14 +84,15 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
 
-		csrfSeed := w.ensureCSRFCookie(rw, r)
-		ctx := context.WithValue(r.Context(), csrfKey{}, w.csrfToken(csrfSeed))
-		if u := w.sessionUser(r); u != nil {
+		u, session := w.sessionUser(r)
+		csrf := w.csrfToken(session, w.ensureCSRFCookie(rw, r))
+		ctx := context.WithValue(r.Context(), csrfKey{}, csrf)
+		if u != nil {
 			ctx = context.WithValue(ctx, userKey{}, u)
 			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr}) // for the audit log
 		}
 		r = r.WithContext(ctx)
-		if r.Method == http.MethodPost && !w.validCSRF(rw, r, csrfSeed) {
+		if r.Method == http.MethodPost && !validCSRF(rw, r, csrf) {
 			w.renderError(rw, r, http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
 			return
 		}

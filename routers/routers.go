@@ -73,9 +73,11 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	}
 	hooks.SetDeliveryCounter(m)
 	svc.SetJobObserver(hooks) // job state changes write the webhook outbox in their transaction
+	// One budget of password attempts for the API and the pages.
+	passwords := identity.NewPasswordLimits()
 	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc,
-		Workflows: workflow_service.New(svc), Webhooks: hooks})
-	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, Webhooks: hooks, SecretKey: o.Security.SecretKey}))
+		Workflows: workflow_service.New(svc), Webhooks: hooks, Passwords: passwords})
+	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, Webhooks: hooks, SecretKey: o.Security.SecretKey, Passwords: passwords}))
 	if o.Metrics.Enabled {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}

@@ -100,18 +100,17 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		w.render(rw, r, status, "login", map[string]any{"Title": "Sign in", "Error": msg, "UserName": name, "RedirectTo": redirectTo})
 	}
-	addr := ratelimit.AddrKey(r.RemoteAddr)
-	if ok, wait := w.signInLimiter.Allow(addr); !ok {
-		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
-		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", int(wait.Seconds())))
+	u, err := w.Passwords.UserByPassword(r.Context(), w.Identity, ratelimit.AddrKey(r.RemoteAddr), name, password)
+	var tooMany *identity.TooManyAttempts
+	if errors.As(err, &tooMany) {
+		rw.Header().Set("Retry-After", fmt.Sprint(tooMany.Seconds()))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", tooMany.Seconds()))
 		return
 	}
-	u, err := w.Identity.UserByPassword(r.Context(), name, password)
 	if errors.Is(err, errs.Unauthenticated) {
 		again(http.StatusUnauthorized, "Wrong user name or password.")
 		return
 	}
-	w.signInLimiter.Return(addr) // only failures count
 	if err != nil {
 		slog.ErrorContext(r.Context(), "sign in", "err", err)
 		again(http.StatusInternalServerError, "Signing in failed; try again.")

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"time"
 
-	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -30,33 +29,30 @@ type Deps struct {
 	Webhooks *webhook_service.Service
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
+	// Passwords limits sign-in attempts before passwords are hashed; share
+	// one with the REST API. New makes one when it is nil.
+	Passwords *identity.PasswordLimits
 }
 
 // Web is the page handler set.
 type Web struct {
 	Deps
-	sessions      *identity.Sessions
-	csrfKey       []byte
-	signInLimiter *ratelimit.Limiter
+	sessions *identity.Sessions
+	csrfKey  []byte
 }
-
-// Failed sign-ins allowed per source address: a burst, then one a minute
-// on average. Good passwords are not counted.
-const (
-	signInFailuresPerMinute = 5
-	signInFailureBurst      = 10
-)
 
 // New returns the pages' handler, to be mounted at "/". The pages have a mux
 // of their own because "/{owner}/{repo}/..." would overlap the API prefixes.
 func New(d Deps) http.Handler {
 	key := hmac.New(sha256.New, []byte(d.SecretKey))
 	key.Write([]byte("runnerhub csrf"))
+	if d.Passwords == nil {
+		d.Passwords = identity.NewPasswordLimits()
+	}
 	w := &Web{
-		Deps:          d,
-		sessions:      &identity.Sessions{Provider: d.Identity, LifeTime: d.Options.Session.LifeTime, Now: time.Now},
-		csrfKey:       key.Sum(nil),
-		signInLimiter: ratelimit.New(signInFailuresPerMinute, signInFailureBurst),
+		Deps:     d,
+		sessions: &identity.Sessions{Provider: d.Identity, LifeTime: d.Options.Session.LifeTime, Now: time.Now},
+		csrfKey:  key.Sum(nil),
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /assets/{file}", http.StripPrefix("/assets/", http.FileServerFS(d.Assets)))

@@ -26,7 +26,7 @@ type CreateUserInput struct {
 const minPasswordLen = 8
 
 // CreateUser adds a user who can sign in with the password.
-func (Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
+func (s Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
 	if err := checkName("user", in.Name); err != nil {
 		return nil, err
 	}
@@ -36,7 +36,11 @@ func (Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, er
 	if in.Email != "" && (!strings.Contains(in.Email, "@") || len(in.Email) > 255) {
 		return nil, fmt.Errorf("%w: email %q is not an address", errs.InvalidArgument, in.Email)
 	}
-	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: secret.HashPassword(in.Password), IsAdmin: in.IsAdmin}
+	hash, err := s.hasher.hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: hash, IsAdmin: in.IsAdmin}
 	if err := user_model.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}

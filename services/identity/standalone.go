@@ -18,13 +18,22 @@ import (
 
 // Standalone is the Provider on Runnerhub's own tables, with the account
 // management a standalone server needs (users, organizations, repositories,
-// access tokens, web sessions).
-type Standalone struct{}
+// access tokens, web sessions). Copies share the password hasher.
+type Standalone struct {
+	hasher *passwordHasher // bounds how many password hashes run at once
+}
 
 var _ Provider = Standalone{}
 
-// NewStandalone returns the provider on Runnerhub's own tables.
-func NewStandalone() Standalone { return Standalone{} }
+// NewStandalone returns the provider on Runnerhub's own tables; at most
+// GOMAXPROCS password hashes run at once.
+func NewStandalone() Standalone { return NewStandaloneWithHashSlots(defaultHashSlots()) }
+
+// NewStandaloneWithHashSlots is NewStandalone with another bound on the
+// password hashes run at once.
+func NewStandaloneWithHashSlots(slots int) Standalone {
+	return Standalone{hasher: newPasswordHasher(slots)}
+}
 
 func toUser(u *user_model.User) *User { return &User{ID: u.ID, Name: u.Name, IsAdmin: u.IsAdmin} }
 
@@ -58,17 +67,24 @@ func (Standalone) UserByAccessToken(ctx context.Context, token string) (*User, e
 	return toUser(u), nil
 }
 
-// UserByPassword implements Provider.
-func (Standalone) UserByPassword(ctx context.Context, login, password string) (*User, error) {
+// UserByPassword implements Provider. Callers facing the network limit the
+// attempts first (PasswordLimits); the hash itself waits for a free slot.
+func (s Standalone) UserByPassword(ctx context.Context, login, password string) (*User, error) {
 	u, err := user_model.GetUserByName(ctx, login)
 	if errors.Is(err, db.ErrNotExist) || (err == nil && (u.IsOrg || u.PasswdHash == "")) {
-		secret.PasswordMatches(password, dummyPasswordHash())
+		if err := s.hasher.run(ctx, func() { secret.PasswordMatches(password, dummyPasswordHash()) }); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !secret.PasswordMatches(password, u.PasswdHash) {
+	ok, err := s.hasher.matches(ctx, password, u.PasswdHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, errBadCredentials
 	}
 	return toUser(u), nil

@@ -33,6 +33,7 @@
 package v1
 
 import (
+	"errors"
 	"net/http"
 
 	"code.runnerhub.dev/runnerhub/modules/ratelimit"
@@ -57,6 +58,9 @@ type Deps struct {
 	Actions   *actions_service.Service
 	Workflows *workflow_service.Service // run intake, reads and cancel
 	Webhooks  *webhook_service.Service
+	// Passwords limits password attempts before they are hashed; share one
+	// with the web pages. New makes one when it is nil.
+	Passwords *identity.PasswordLimits
 }
 
 // API is the REST handler.
@@ -68,6 +72,9 @@ type API struct {
 
 // New builds the API and its routes.
 func New(d Deps) *API {
+	if d.Passwords == nil {
+		d.Passwords = identity.NewPasswordLimits()
+	}
 	a := &API{
 		Deps:    d,
 		mux:     http.NewServeMux(),
@@ -108,6 +115,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok, wait := a.limiter.Allow(key); !ok {
 		writeRateLimited(w, r, wait)
+		return
+	}
+	var tooMany *identity.TooManyAttempts
+	if errors.As(authErr, &tooMany) {
+		writeRateLimited(w, r, tooMany.Wait)
 		return
 	}
 	if authErr != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -62,7 +63,9 @@ func (a *API) authenticate(r *http.Request) (*identity.User, error) {
 		} else if !errors.Is(err, errs.Unauthenticated) {
 			return nil, err
 		}
-		return a.Identity.UserByPassword(r.Context(), name, password)
+		// Over the limit of failed passwords the attempt is refused before
+		// the hash, which is what makes guessing expensive for the server.
+		return a.Passwords.UserByPassword(r.Context(), a.Identity, ratelimit.AddrKey(r.RemoteAddr), name, password)
 	}
 	return nil, fmt.Errorf("%w: unsupported authorization scheme %q", errs.Unauthenticated, scheme)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -33,6 +34,11 @@ type Server struct {
 	// MaxRequestBytes caps the size of one RPC or API request body.
 	MaxRequestBytes int64         // MAX_REQUEST_BYTES
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: the client address of a request from one of them is the
+	// rightmost forwarded hop that is not one of them. Empty: the
+	// connection's peer is the client (forwarding headers are ignored).
+	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs or addresses, comma-separated
 }
 
 // Database is the [database] section, with Gitea's key names.

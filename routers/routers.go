@@ -10,6 +10,7 @@ import (
 	"xorm.io/xorm"
 
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/metrics"
 	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/modules/secret"
@@ -82,7 +83,7 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Metrics: m, engine: x, Handler: withEngine(x, mux), Actions: svc, Identity: accounts, Accounts: &accounts, Webhooks: hooks}, nil
+	return &App{Metrics: m, engine: x, Handler: withEngine(x, clientaddr.New(o.Server.TrustedProxies).Handler(mux)), Actions: svc, Identity: accounts, Accounts: &accounts, Webhooks: hooks}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

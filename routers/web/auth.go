@@ -11,8 +11,8 @@ import (
 	"net/url"
 	"strings"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/errs"
-	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
@@ -100,7 +100,7 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		w.render(rw, r, status, "login", map[string]any{"Title": "Sign in", "Error": msg, "UserName": name, "RedirectTo": redirectTo})
 	}
-	u, err := w.Passwords.UserByPassword(r.Context(), w.Identity, ratelimit.AddrKey(r.RemoteAddr), name, password)
+	u, err := w.Passwords.UserByPassword(r.Context(), w.Identity, clientaddr.OfRequest(r), name, password)
 	var tooMany *identity.TooManyAttempts
 	if errors.As(err, &tooMany) {
 		rw.Header().Set("Retry-After", fmt.Sprint(tooMany.Seconds()))

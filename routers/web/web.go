@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -85,7 +86,7 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 		ctx := context.WithValue(r.Context(), csrfKey{}, csrf)
 		if u != nil {
 			ctx = context.WithValue(ctx, userKey{}, u)
-			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr}) // for the audit log
+			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)}) // for the audit log
 		}
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost && !validCSRF(rw, r, csrf) {

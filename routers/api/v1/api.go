@@ -36,6 +36,7 @@ import (
 	"errors"
 	"net/http"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -109,7 +110,7 @@ func (a *API) routes() {
 // ServeHTTP authenticates the caller, applies the rate limit and routes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u, authErr := a.authenticate(r)
-	key := "ip:" + ratelimit.AddrKey(r.RemoteAddr) // before sign-in, and for wrong credentials, the address is who calls
+	key := "ip:" + clientaddr.OfRequest(r) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
 	}
@@ -128,7 +129,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := withCaller(r.Context(), u)
 	if u != nil { // the audit log records who changed what, from where
-		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr})
+		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)})
 	}
 	a.mux.ServeHTTP(w, r.WithContext(ctx))
 }

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/errs"
-	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -65,7 +65,7 @@ func (a *API) authenticate(r *http.Request) (*identity.User, error) {
 		}
 		// Over the limit of failed passwords the attempt is refused before
 		// the hash, which is what makes guessing expensive for the server.
-		return a.Passwords.UserByPassword(r.Context(), a.Identity, ratelimit.AddrKey(r.RemoteAddr), name, password)
+		return a.Passwords.UserByPassword(r.Context(), a.Identity, clientaddr.OfRequest(r), name, password)
 	}
 	return nil, fmt.Errorf("%w: unsupported authorization scheme %q", errs.Unauthenticated, scheme)
 }

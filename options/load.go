@@ -85,6 +85,9 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int64("server", "MAX_REQUEST_BYTES", &s.MaxRequestBytes)
 	r.duration("server", "SHUTDOWN_TIMEOUT", &s.ShutdownTimeout)
 	r.prefixes("server", "TRUSTED_PROXIES", &s.TrustedProxies)
+	r.duration("server", "READ_HEADER_TIMEOUT", &s.ReadHeaderTimeout)
+	r.duration("server", "READ_TIMEOUT", &s.ReadTimeout)
+	r.duration("server", "IDLE_TIMEOUT", &s.IdleTimeout)
 
 	d := &o.Database
 	r.str("database", "DB_TYPE", &d.Type)

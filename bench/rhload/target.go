@@ -7,15 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
-	"time"
 
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/httpserver"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/routers"
@@ -116,7 +115,7 @@ func (t *Target) serveInProcess(ctx context.Context, o *options.Options) error {
 		_ = ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: app.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(o.Server, app.Handler) // as serve runs it
 	go func() { _ = srv.Serve(ln) }()
 	t.closers = append(t.closers, func() { _ = srv.Close() })
 	t.Actions, t.PID, t.Where = app.Actions, os.Getpid(), "rhload process (server in-process, with the load generator)"

@@ -19,6 +19,7 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
+	"code.runnerhub.dev/runnerhub/modules/httpserver"
 	"code.runnerhub.dev/runnerhub/options"
 	runnerhubv1 "code.runnerhub.dev/runnerhub/proto/runnerhub/runner/v1"
 	"code.runnerhub.dev/runnerhub/routers"
@@ -66,7 +67,8 @@ func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Option
 	o.Server.RootURL = "http://" + ts.Listener.Addr().String() + "/"
 	app, err := routers.New(ctx, o, x)
 	require.NoError(t, err)
-	ts.Config.Handler = app.Handler
+	// The timeouts serve runs with.
+	ts.Config = httpserver.New(o.Server, app.Handler)
 	app.Start(ctx) // background work (maintenance, webhook deliveries), as serve runs it
 	t.Cleanup(app.Close)
 	ts.Start()

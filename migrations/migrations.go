@@ -32,6 +32,7 @@ var steps = []Step{
 	{10, "index waiting jobs by owner and repository for scoped runners' claims", v0010AddScopedClaimIndexes},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit},
+	{16, "add an optional expiry to personal access tokens", v0016AddAccessTokenExpiry},
 }
 
 // schemaVersion records how far a database has been migrated.

@@ -78,7 +78,7 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 	passwords := identity.NewPasswordLimits()
 	v1.Mount(mux, v1.Deps{Options: o, Identity: accounts, Accounts: &accounts, Actions: svc,
 		Workflows: workflow_service.New(svc), Webhooks: hooks, Passwords: passwords})
-	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Actions: svc, Webhooks: hooks, SecretKey: o.Security.SecretKey, Passwords: passwords}))
+	mux.Handle("/", web.New(web.Deps{Options: o, Tmpl: tmpl, Assets: templates.Assets(), Identity: accounts, Accounts: &accounts, Actions: svc, Webhooks: hooks, SecretKey: o.Security.SecretKey, Passwords: passwords}))
 	if o.Metrics.Enabled {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}

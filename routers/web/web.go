@@ -26,6 +26,9 @@ type Deps struct {
 	Tmpl     *template.Template
 	Assets   fs.FS
 	Identity identity.Provider
+	// Accounts serves the access token page in standalone mode; nil when a
+	// host keeps its own accounts.
+	Accounts *identity.Standalone
 	Actions  *actions_service.Service
 	Webhooks *webhook_service.Service
 	// SecretKey keys the CSRF tokens.
@@ -64,6 +67,7 @@ func New(d Deps) http.Handler {
 	w.registerRunnerPages(mux)
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
+	w.registerAccessTokenPages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -109,6 +113,7 @@ func signedIn(r *http.Request) *identity.User {
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	data["User"] = signedIn(r)
 	data["CSRF"] = csrfFrom(r)
+	data["HasAccessTokenPage"] = w.Accounts != nil
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store") // pages show tokens
 	rw.WriteHeader(status)

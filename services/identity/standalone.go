@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	auth_model "code.runnerhub.dev/runnerhub/models/auth"
 	"code.runnerhub.dev/runnerhub/models/db"
 	org_model "code.runnerhub.dev/runnerhub/models/organization"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
@@ -47,25 +46,6 @@ var errBadCredentials = fmt.Errorf("%w: wrong user name or password", errs.Unaut
 // an unknown name takes as long to refuse as a wrong password.
 // It is made on first use, not at start-up, because hashing is slow on purpose.
 var dummyPasswordHash = sync.OnceValue(func() string { return secret.HashPassword("runnerhub: no such user") })
-
-// UserByAccessToken implements Provider.
-func (Standalone) UserByAccessToken(ctx context.Context, token string) (*User, error) {
-	t, err := auth_model.GetAccessTokenByHash(ctx, secret.Hash(token))
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token is unknown", errs.Unauthenticated)
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := user_model.GetUserByID(ctx, t.UID)
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token belongs to a removed user", errs.Unauthenticated)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return toUser(u), nil
-}
 
 // UserByPassword implements Provider. Callers facing the network limit the
 // attempts first (PasswordLimits); the hash itself waits for a free slot.

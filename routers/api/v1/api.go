@@ -109,7 +109,7 @@ func (a *API) routes() {
 
 // ServeHTTP authenticates the caller, applies the rate limit and routes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, authErr := a.authenticate(r)
+	u, method, authErr := a.authenticate(r)
 	key := "ip:" + clientaddr.OfRequest(r) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
@@ -127,7 +127,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, authErr)
 		return
 	}
-	ctx := withCaller(r.Context(), u)
+	ctx := withCaller(r.Context(), u, method)
 	if u != nil { // the audit log records who changed what, from where
 		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)})
 	}

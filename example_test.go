@@ -286,7 +286,9 @@ func (h *hostAccounts) RepoAccess(_ context.Context, repoID, userID int64) (iden
 	return identity.AccessNone, nil
 }
 
-func (h *hostAccounts) OrgsOwnedBy(context.Context, int64) ([]*identity.Owner, error) { return nil, nil }
+func (h *hostAccounts) OrgsOwnedBy(context.Context, int64) ([]*identity.Owner, error) {
+	return nil, nil
+}
 
 func (h *hostAccounts) ReposAdministeredBy(_ context.Context, userID int64) ([]*identity.Repo, error) {
 	if userID == 2 {

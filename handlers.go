@@ -7,6 +7,7 @@ import (
 	v1 "code.runnerhub.dev/runnerhub/routers/api/v1"
 	"code.runnerhub.dev/runnerhub/routers/rpc"
 	"code.runnerhub.dev/runnerhub/routers/web"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/templates"
 )
 
@@ -29,12 +30,14 @@ func (s *Server) newHandlers(c Config) handlers {
 	runnerMux.Handle(rpc.Prefix+"/", rpc.NewHandler(s.actions, o.Server.MaxRequestBytes, rpc.RegisterRateLimit(registerLimit)))
 	runnerMux.Handle("POST "+rpc.RuntimeTokenVerifyPath, rpc.NewRuntimeTokenHandler(s.actions))
 
+	passwords := identity.NewPasswordLimits() // one budget of password attempts for the API and the pages
 	h := handlers{
 		runner: s.bind(runnerMux),
 		api: s.bind(v1.New(v1.Deps{Options: o, Identity: s.identity, Accounts: s.accounts,
-			Actions: s.actions, Workflows: s.workflows, Webhooks: s.webhooks})),
+			Actions: s.actions, Workflows: s.workflows, Webhooks: s.webhooks, Passwords: passwords})),
 		web: s.bind(web.New(web.Deps{Options: o, Tmpl: s.tmpl, Assets: templates.Assets(),
-			Identity: s.identity, Actions: s.actions, Webhooks: s.webhooks, SecretKey: o.Security.SecretKey,
+			Identity: s.identity, Accounts: s.accounts, Actions: s.actions, Webhooks: s.webhooks,
+			SecretKey: o.Security.SecretKey, Passwords: passwords,
 			SignedInUser: c.SignedInUser, SignInURL: c.SignInURL})),
 		metrics: metricsHandler(o.Metrics, s.metrics),
 	}
@@ -51,11 +54,12 @@ func (s *Server) newHandlers(c Config) handlers {
 }
 
 // bind puts the server's database on every request's context, where the
-// model layer finds it.
+// model layer finds it, and the client's address as [server]
+// TRUSTED_PROXIES tells it, for rate limits and the audit log.
 func (s *Server) bind(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.clientAddr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(s.Context(r.Context())))
-	})
+	}))
 }
 
 // Handler serves everything: the runner protocol under RunnerPrefix, the

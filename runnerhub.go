@@ -27,6 +27,7 @@ import (
 
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/metrics"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
@@ -65,18 +66,19 @@ type Config struct {
 
 // Server is a wired Runnerhub: its handlers and the services behind them.
 type Server struct {
-	opts      *options.Options
-	engine    *xorm.Engine
-	logger    *slog.Logger
-	identity  identity.Provider
-	accounts  *identity.Standalone // nil when the host brings its accounts
-	actions   *actions_service.Service
-	workflows *workflow_service.Service
-	webhooks  *webhook_service.Service
-	metrics   *metrics.Metrics
-	tmpl      *template.Template
-	handlers  handlers
-	stops     []func() // background work started by Start, stopped by Close
+	opts       *options.Options
+	engine     *xorm.Engine
+	logger     *slog.Logger
+	identity   identity.Provider
+	accounts   *identity.Standalone // nil when the host brings its accounts
+	actions    *actions_service.Service
+	workflows  *workflow_service.Service
+	webhooks   *webhook_service.Service
+	metrics    *metrics.Metrics
+	tmpl       *template.Template
+	handlers   handlers
+	clientAddr *clientaddr.Resolver
+	stops      []func() // background work started by Start, stopped by Close
 }
 
 // New wires the services and handlers over a migrated database. It starts
@@ -126,6 +128,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	if s.tmpl, err = templates.Parse(); err != nil {
 		return nil, err
 	}
+	s.clientAddr = clientaddr.New(o.Server.TrustedProxies)
 	s.handlers = s.newHandlers(c)
 	return s, nil
 }

@@ -76,6 +76,7 @@ var steps = []Step{
 	{11, "nothing (the number was skipped)", nil, nil},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
+	{16, "add an optional expiry to personal access tokens", nil, v0016AddAccessTokenExpiry},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

@@ -2,6 +2,7 @@ package options
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -83,6 +84,10 @@ func fill(cfg *ini.File, o *Options) error {
 	r.str("server", "APP_DATA_PATH", &s.AppDataPath)
 	r.int64("server", "MAX_REQUEST_BYTES", &s.MaxRequestBytes)
 	r.duration("server", "SHUTDOWN_TIMEOUT", &s.ShutdownTimeout)
+	r.prefixes("server", "TRUSTED_PROXIES", &s.TrustedProxies)
+	r.duration("server", "READ_HEADER_TIMEOUT", &s.ReadHeaderTimeout)
+	r.duration("server", "READ_TIMEOUT", &s.ReadTimeout)
+	r.duration("server", "IDLE_TIMEOUT", &s.IdleTimeout)
 
 	d := &o.Database
 	r.str("database", "DB_TYPE", &d.Type)
@@ -212,4 +217,27 @@ func (r *reader) duration(section, name string, dst *time.Duration) {
 		}
 		*dst = v
 	}
+}
+
+// prefixes reads a comma- or space-separated list of CIDRs; a single
+// address stands for itself (/32 or /128).
+func (r *reader) prefixes(section, name string, dst *[]netip.Prefix) {
+	k, ok := r.key(section, name)
+	if !ok {
+		return
+	}
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(k.String(), func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				r.fail(section, name, fmt.Errorf("%q is not a CIDR or an IP address", f))
+				return
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	*dst = out
 }

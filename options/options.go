@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -33,6 +34,18 @@ type Server struct {
 	// MaxRequestBytes caps the size of one RPC or API request body.
 	MaxRequestBytes int64         // MAX_REQUEST_BYTES
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: the client address of a request from one of them is the
+	// rightmost forwarded hop that is not one of them. Empty: the
+	// connection's peer is the client (forwarding headers are ignored).
+	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs or addresses, comma-separated
+	// How long a request's headers, and the whole request with its body,
+	// may take to arrive, and how long a kept-alive connection may sit
+	// idle; 0 turns a limit off. Reading ends with the body: a handler's
+	// own time after that (a held poll) is not counted.
+	ReadHeaderTimeout time.Duration // READ_HEADER_TIMEOUT
+	ReadTimeout       time.Duration // READ_TIMEOUT
+	IdleTimeout       time.Duration // IDLE_TIMEOUT
 }
 
 // Database is the [database] section, with Gitea's key names.
@@ -168,6 +181,11 @@ func Default() *Options {
 			AppDataPath:     "data",
 			MaxRequestBytes: 32 << 20,
 			ShutdownTimeout: 30 * time.Second,
+			// act_runner polls every 2s and reuses its connection; 90s of
+			// idleness outlasts any poll interval in use.
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute,
+			IdleTimeout:       90 * time.Second,
 		},
 		Database: Database{
 			Type:         "sqlite3",
@@ -220,6 +238,9 @@ func (o *Options) Validate() error {
 	var errs []error
 	if o.Server.HTTPPort < 0 || o.Server.HTTPPort > 65535 {
 		errs = append(errs, fmt.Errorf("[server] HTTP_PORT %d is out of range", o.Server.HTTPPort))
+	}
+	if s := o.Server; s.ReadHeaderTimeout < 0 || s.ReadTimeout < 0 || s.IdleTimeout < 0 {
+		errs = append(errs, errors.New("[server] READ_HEADER_TIMEOUT, READ_TIMEOUT and IDLE_TIMEOUT must not be negative"))
 	}
 	if o.Server.MaxRequestBytes <= 0 {
 		errs = append(errs, errors.New("[server] MAX_REQUEST_BYTES must be positive"))

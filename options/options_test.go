@@ -1,6 +1,7 @@
 package options
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -66,10 +67,20 @@ func TestLoad_RejectsBadValues(t *testing.T) {
 		"bad duration": "RUNNERHUB__ACTIONS__EPHEMERAL_LOG_GRACE=soon",
 		"bad db type":  "RUNNERHUB__DATABASE__DB_TYPE=oracle",
 		"pg no host":   "RUNNERHUB__DATABASE__DB_TYPE=postgres",
+		"bad proxy":    "RUNNERHUB__SERVER__TRUSTED_PROXIES=10.0.0.0/8,proxy.example",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load("", []string{env})
 			assert.Error(t, err)
 		})
 	}
+}
+
+func TestLoad_TrustedProxies(t *testing.T) {
+	o, err := Load("", []string{"RUNNERHUB__SERVER__TRUSTED_PROXIES=10.0.0.0/8, 192.0.2.7 2001:db8::1/64,::ffff:198.51.100.1"})
+	require.NoError(t, err)
+	assert.Equal(t, []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"),
+		netip.MustParsePrefix("2001:db8::/64"), netip.MustParsePrefix("198.51.100.1/32"),
+	}, o.Server.TrustedProxies)
 }

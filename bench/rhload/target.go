@@ -8,16 +8,15 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
-	"time"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/modules/httpserver"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -117,7 +116,7 @@ func (t *Target) serveInProcess(ctx context.Context, o *options.Options) error {
 		_ = ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(o.Server, app.Handler()) // as serve runs it
 	go func() { _ = srv.Serve(ln) }()
 	t.closers = append(t.closers, func() { _ = srv.Close() })
 	t.Actions, t.PID, t.Where = app.Actions(), os.Getpid(), "rhload process (server in-process, with the load generator)"

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -13,7 +15,9 @@ import (
 
 const adminUsage = `Usage:
   runnerhub admin user create --username U --password P [--email E] [--admin]
-  runnerhub admin user generate-access-token --username U [--token-name N]
+  runnerhub admin user generate-access-token --username U [--token-name N] [--expires-in 720h]
+  runnerhub admin user list-access-tokens --username U
+  runnerhub admin user delete-access-token --username U --token ID-or-name
   runnerhub admin org create --name O --owner U
   runnerhub admin org add-owner --org O --username U
   runnerhub admin repo create --owner O --name R
@@ -34,7 +38,9 @@ type adminFlags map[string]string
 
 var adminCommands = map[string]adminCommand{
 	"user create":                {[]string{"username", "password"}, []string{"email"}, []string{"admin"}, adminCreateUser},
-	"user generate-access-token": {[]string{"username"}, []string{"token-name"}, nil, adminGenerateAccessToken},
+	"user generate-access-token": {[]string{"username"}, []string{"token-name", "expires-in"}, nil, adminGenerateAccessToken},
+	"user list-access-tokens":    {[]string{"username"}, nil, nil, adminListAccessTokens},
+	"user delete-access-token":   {[]string{"username", "token"}, nil, nil, adminDeleteAccessToken},
 	"org create":                 {[]string{"name", "owner"}, nil, nil, adminCreateOrg},
 	"org add-owner":              {[]string{"org", "username"}, nil, nil, adminAddOrgOwner},
 	"repo create":                {[]string{"owner", "name"}, nil, nil, adminCreateRepo},
@@ -107,15 +113,60 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 	if err != nil {
 		return err
 	}
-	name := v["token-name"]
-	if name == "" {
-		name = "cli"
+	in := identity.AccessTokenInput{Name: v["token-name"]}
+	if in.Name == "" {
+		in.Name = "cli"
 	}
-	token, err := acc.CreateAccessToken(ctx, u.ID, name)
+	if s := v["expires-in"]; s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("--expires-in %q must be a positive duration such as 720h", s)
+		}
+		in.Expires = time.Now().Add(d)
+	}
+	_, token, err := acc.GenerateAccessToken(ctx, identity.Operator, u, in)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, token)
+	return nil
+}
+
+func adminListAccessTokens(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.GetUserByName(ctx, v["username"])
+	if err != nil {
+		return err
+	}
+	ts, _, err := acc.ListAccessTokens(ctx, identity.Operator, u, 0, 0)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tENDS WITH\tCREATED\tEXPIRES")
+	now := time.Now()
+	for _, t := range ts {
+		expires := "never"
+		if t.ExpiresUnix != 0 {
+			expires = time.Unix(t.ExpiresUnix, 0).UTC().Format(time.RFC3339)
+			if t.IsExpired(now) {
+				expires += " (expired)"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, strconv.Quote(t.Name), t.LastEight, time.Unix(t.Created, 0).UTC().Format(time.RFC3339), expires)
+	}
+	return tw.Flush()
+}
+
+func adminDeleteAccessToken(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.GetUserByName(ctx, v["username"])
+	if err != nil {
+		return err
+	}
+	t, err := acc.DeleteAccessToken(ctx, identity.Operator, u, v["token"])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted access token %q (id %d) of %s; it no longer works\n", t.Name, t.ID, u.Name)
 	return nil
 }
 

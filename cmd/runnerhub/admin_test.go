@@ -59,6 +59,10 @@ func TestAdminCommands(t *testing.T) {
 		"org owner is org": {"admin", "org", "add-owner", "--org", "acme", "--username", "acme"},
 		"unknown command":  {"admin", "user", "delete"},
 		"duplicate token":  {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci"},
+		"bad expiry":       {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "x", "--expires-in", "soon"},
+		"past expiry":      {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "x", "--expires-in", "-1h"},
+		"no such token":    {"admin", "user", "delete-access-token", "--username", "dev", "--token", "nope"},
+		"token of another": {"admin", "user", "delete-access-token", "--username", "root", "--token", "ci"},
 	} {
 		_, err := cli(args...)
 		assert.Error(t, err, name)
@@ -75,4 +79,27 @@ func TestAdminCommands(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode, "dev owns acme through the CLI: %s", body)
+
+	// Access tokens: an expiring one, the list, and revocation the running
+	// server honours at once.
+	expiring, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "month", "--expires-in", "720h")
+	require.NoError(t, err)
+	require.Len(t, strings.TrimSpace(expiring), 40)
+	out, err = cli("admin", "user", "list-access-tokens", "--username", "dev")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3, out)
+	assert.Contains(t, lines[1], `"ci"`)
+	assert.Contains(t, lines[1], token[32:])
+	assert.Contains(t, lines[1], "never")
+	assert.Contains(t, lines[2], `"month"`)
+	assert.NotContains(t, lines[2], "never")
+	assert.NotContains(t, out, token, "the list never shows a token")
+	out, err = cli("admin", "user", "delete-access-token", "--username", "dev", "--token", "ci")
+	require.NoError(t, err)
+	assert.Contains(t, out, "deleted access token")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the revoked token is refused at once")
 }

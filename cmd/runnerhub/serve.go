@@ -9,9 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
+	"code.runnerhub.dev/runnerhub/modules/httpserver"
 )
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
@@ -42,11 +42,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	app.Start(ctx)
 	defer app.Close() // after the HTTP server has drained, before the database closes
-	srv := &http.Server{
-		Handler:           app.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := httpserver.New(o.Server, app.Handler())
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	logger.Info("runnerhub listening", "addr", ln.Addr().String(), "root_url", o.Server.RootURL, "db", o.Database.Type)
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
 

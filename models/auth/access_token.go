@@ -16,10 +16,14 @@ type AccessToken struct {
 	UID            int64  `xorm:"INDEX NOT NULL"`
 	Name           string `xorm:"VARCHAR(255) NOT NULL"`
 	TokenHash      string `xorm:"VARCHAR(64) UNIQUE NOT NULL"`
-	TokenLastEight string `xorm:"VARCHAR(8)"` // shown in lists so a user can tell tokens apart
+	TokenLastEight string `xorm:"VARCHAR(8)"`         // shown in lists so a user can tell tokens apart
+	ExpiresUnix    int64  `xorm:"NOT NULL DEFAULT 0"` // 0: never
 	Created        int64  `xorm:"created"`
 	Updated        int64  `xorm:"updated"`
 }
+
+// IsExpired reports whether the token's expiry has come at now (unix seconds).
+func (t *AccessToken) IsExpired(now int64) bool { return t.ExpiresUnix != 0 && t.ExpiresUnix <= now }
 
 func (AccessToken) TableName() string { return "access_token" }
 
@@ -45,6 +49,57 @@ func GetAccessTokenByHash(ctx context.Context, hash string) (*AccessToken, error
 	}
 	if !has {
 		return nil, fmt.Errorf("access token: %w", db.ErrNotExist)
+	}
+	return t, nil
+}
+
+// FindAccessTokens returns a page of a user's tokens, oldest first, and how
+// many the user has.
+func FindAccessTokens(ctx context.Context, uid int64, page, pageSize int) ([]*AccessToken, int64, error) {
+	var ts []*AccessToken
+	sess := db.GetEngine(ctx).Where("uid = ?", uid).OrderBy("id")
+	if pageSize > 0 {
+		sess = sess.Limit(pageSize, (max(page, 1)-1)*pageSize)
+	}
+	total, err := sess.FindAndCount(&ts)
+	return ts, total, db.Wrap(err)
+}
+
+// GetAccessTokenByUIDAndName finds a user's token by its name.
+func GetAccessTokenByUIDAndName(ctx context.Context, uid int64, name string) (*AccessToken, error) {
+	t := &AccessToken{}
+	has, err := db.GetEngine(ctx).Where("uid = ? AND name = ?", uid, name).Get(t)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	if !has {
+		return nil, fmt.Errorf("access token %q: %w", name, db.ErrNotExist)
+	}
+	return t, nil
+}
+
+// DeleteAccessToken removes a user's token by id; deleting one that is
+// not there (or not the user's) is ErrNotExist.
+func DeleteAccessToken(ctx context.Context, uid, id int64) error {
+	n, err := db.GetEngine(ctx).Where("uid = ? AND id = ?", uid, id).Delete(new(AccessToken))
+	if err != nil {
+		return db.Wrap(err)
+	}
+	if n == 0 {
+		return fmt.Errorf("access token %d: %w", id, db.ErrNotExist)
+	}
+	return nil
+}
+
+// GetAccessTokenByID finds a user's token by its id.
+func GetAccessTokenByID(ctx context.Context, uid, id int64) (*AccessToken, error) {
+	t := &AccessToken{}
+	has, err := db.GetEngine(ctx).Where("uid = ? AND id = ?", uid, id).Get(t)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	if !has {
+		return nil, fmt.Errorf("access token %d: %w", id, db.ErrNotExist)
 	}
 	return t, nil
 }

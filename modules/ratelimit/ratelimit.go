@@ -1,10 +1,10 @@
-// Package ratelimit keeps one token bucket per key (a user, a source
-// address) in memory, so that no single caller can flood an endpoint.
+// Package ratelimit keeps one token bucket per key (a user, a client
+// address: see modules/clientaddr) in memory, so that no single caller can
+// flood an endpoint.
 package ratelimit
 
 import (
 	"math"
-	"net"
 	"sync"
 	"time"
 )
@@ -105,14 +105,4 @@ func (l *Limiter) Return(key string) {
 	if b, ok := l.buckets[key]; ok {
 		b.tokens = math.Min(l.burst, b.tokens+1)
 	}
-}
-
-// AddrKey is the key a per-address limit uses for a connection's remote
-// address ("host:port"): the host alone. Forwarding headers are not trusted,
-// so behind a proxy all callers share the proxy's key.
-func AddrKey(remoteAddr string) string {
-	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		return host
-	}
-	return remoteAddr
 }

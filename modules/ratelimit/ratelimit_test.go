@@ -82,9 +82,3 @@ func TestLimiter_ReturnRefundsATakenToken(t *testing.T) {
 	ok, _ = l.Allow("k")
 	assert.False(t, ok, "returning never fills beyond the burst")
 }
-
-func TestAddrKey(t *testing.T) {
-	assert.Equal(t, "192.0.2.7", AddrKey("192.0.2.7:51234"))
-	assert.Equal(t, "2001:db8::1", AddrKey("[2001:db8::1]:443"))
-	assert.Equal(t, "@", AddrKey("@"), "an address without a port is its own key")
-}

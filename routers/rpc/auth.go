@@ -8,6 +8,7 @@ import (
 	"code.gitea.io/actions-proto-go/runner/v1/runnerv1connect"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 )
 
@@ -31,7 +32,7 @@ func authInterceptor(svc *actions_service.Service) connect.UnaryInterceptorFunc 
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			procedure := req.Spec().Procedure
 			if procedure == runnerv1connect.RunnerServiceRegisterProcedure {
-				return next(actions_service.WithActor(ctx, actions_service.Actor{Name: "runner", RemoteAddr: req.Peer().Addr}), req)
+				return next(actions_service.WithActor(ctx, actions_service.Actor{Name: "runner", RemoteAddr: clientaddr.Of(ctx, req.Peer().Addr)}), req)
 			}
 			call := actions_service.CallOther
 			if procedure == runnerv1connect.RunnerServiceUpdateTaskProcedure || procedure == runnerv1connect.RunnerServiceUpdateLogProcedure {
@@ -41,7 +42,7 @@ func authInterceptor(svc *actions_service.Service) connect.UnaryInterceptorFunc 
 			if err != nil {
 				return nil, toConnectError(ctx, procedure, err)
 			}
-			ctx = actions_service.WithActor(ctx, actions_service.Actor{RunnerID: r.ID, Name: "runner " + r.Name, RemoteAddr: req.Peer().Addr})
+			ctx = actions_service.WithActor(ctx, actions_service.Actor{RunnerID: r.ID, Name: "runner " + r.Name, RemoteAddr: clientaddr.Of(ctx, req.Peer().Addr)})
 			return next(context.WithValue(ctx, runnerKey{}, r), req)
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	"net/url"
 	"strings"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/errs"
-	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
@@ -30,8 +30,8 @@ func csrfFrom(r *http.Request) string {
 }
 
 // ensureCSRFCookie returns the browser's CSRF seed, setting a new one when
-// there is none. Forms carry an HMAC of the seed, which another site can
-// neither read nor compute.
+// there is none. It binds the forms of a visitor who is not signed in (the
+// sign-in form); the forms of a signed-in user are bound to the session.
 func (w *Web) ensureCSRFCookie(rw http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 40 {
 		return c.Value
@@ -41,17 +41,24 @@ func (w *Web) ensureCSRFCookie(rw http.ResponseWriter, r *http.Request) string {
 	return seed
 }
 
-func (w *Web) csrfToken(seed string) string {
+// csrfToken is what forms carry: an HMAC under the server's key of the
+// session token when signed in, else of the browser's seed. Another site can
+// neither read nor compute it, and a token of one session is worthless in
+// another, even in the same browser.
+func (w *Web) csrfToken(sessionToken, seed string) string {
 	m := hmac.New(sha256.New, w.csrfKey)
-	m.Write([]byte(seed))
+	if sessionToken != "" {
+		m.Write([]byte("session\x00" + sessionToken))
+	} else {
+		m.Write([]byte("visitor\x00" + seed))
+	}
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// validCSRF checks the form's token against the cookie's seed, in constant time.
-func (w *Web) validCSRF(rw http.ResponseWriter, r *http.Request, seed string) bool {
+// validCSRF checks the form's token against the one expected, in constant time.
+func validCSRF(rw http.ResponseWriter, r *http.Request, want string) bool {
 	r.Body = http.MaxBytesReader(rw, r.Body, 1<<20) // the forms are small
 	got := r.PostFormValue("_csrf")
-	want := w.csrfToken(seed)
 	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
 
@@ -62,20 +69,21 @@ func (w *Web) cookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
-// sessionUser is the user of the request's session cookie, or nil.
-func (w *Web) sessionUser(r *http.Request) *identity.User {
+// sessionUser is the user of the request's session cookie and the
+// session's token, or nil and "".
+func (w *Web) sessionUser(r *http.Request) (*identity.User, string) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	u, err := w.sessions.User(r.Context(), c.Value)
 	if err != nil {
 		if !errors.Is(err, errs.Unauthenticated) {
 			slog.ErrorContext(r.Context(), "read session", "err", err)
 		}
-		return nil
+		return nil, ""
 	}
-	return u
+	return u, c.Value
 }
 
 func (w *Web) signInForm(rw http.ResponseWriter, r *http.Request) {
@@ -92,18 +100,17 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) {
 	again := func(status int, msg string) {
 		w.render(rw, r, status, "login", map[string]any{"Title": "Sign in", "Error": msg, "UserName": name, "RedirectTo": redirectTo})
 	}
-	addr := ratelimit.AddrKey(r.RemoteAddr)
-	if ok, wait := w.signInLimiter.Allow(addr); !ok {
-		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())))
-		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", int(wait.Seconds())))
+	u, err := w.Passwords.UserByPassword(r.Context(), w.Identity, clientaddr.OfRequest(r), name, password)
+	var tooMany *identity.TooManyAttempts
+	if errors.As(err, &tooMany) {
+		rw.Header().Set("Retry-After", fmt.Sprint(tooMany.Seconds()))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", tooMany.Seconds()))
 		return
 	}
-	u, err := w.Identity.UserByPassword(r.Context(), name, password)
 	if errors.Is(err, errs.Unauthenticated) {
 		again(http.StatusUnauthorized, "Wrong user name or password.")
 		return
 	}
-	w.signInLimiter.Return(addr) // only failures count
 	if err != nil {
 		slog.ErrorContext(r.Context(), "sign in", "err", err)
 		again(http.StatusInternalServerError, "Signing in failed; try again.")
@@ -127,14 +134,6 @@ func (w *Web) signOut(rw http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(rw, w.cookie(sessionCookie, "", -1))
 	http.Redirect(rw, r, "/", http.StatusSeeOther)
-}
-
-// safeRedirect keeps a redirect on this site: a path, not "//host" or a URL.
-func safeRedirect(to string) string {
-	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\") {
-		return "/"
-	}
-	return to
 }
 
 // requireSignIn sends an anonymous visitor to the sign-in page and back.

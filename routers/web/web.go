@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"time"
 
-	"code.runnerhub.dev/runnerhub/modules/ratelimit"
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -26,10 +26,16 @@ type Deps struct {
 	Tmpl     *template.Template
 	Assets   fs.FS
 	Identity identity.Provider
+	// Accounts serves the access token page in standalone mode; nil when a
+	// host keeps its own accounts.
+	Accounts *identity.Standalone
 	Actions  *actions_service.Service
 	Webhooks *webhook_service.Service
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
+	// Passwords limits sign-in attempts before passwords are hashed; share
+	// one with the REST API. New makes one when it is nil.
+	Passwords *identity.PasswordLimits
 	// SignedInUser, when set, is the host's word on who is signed in, and
 	// SignInURL the host's sign-in page; the pages then have no sign-in of
 	// their own. Nil means Runnerhub's sign-in form and sessions.
@@ -40,28 +46,22 @@ type Deps struct {
 // Web is the page handler set.
 type Web struct {
 	Deps
-	sessions      *identity.Sessions
-	csrfKey       []byte
-	signInLimiter *ratelimit.Limiter
+	sessions *identity.Sessions
+	csrfKey  []byte
 }
-
-// Failed sign-ins allowed per source address: a burst, then one a minute
-// on average. Good passwords are not counted.
-const (
-	signInFailuresPerMinute = 5
-	signInFailureBurst      = 10
-)
 
 // New returns the pages' handler, to be mounted at "/". The pages have a mux
 // of their own because "/{owner}/{repo}/..." would overlap the API prefixes.
 func New(d Deps) http.Handler {
 	key := hmac.New(sha256.New, []byte(d.SecretKey))
 	key.Write([]byte("runnerhub csrf"))
+	if d.Passwords == nil {
+		d.Passwords = identity.NewPasswordLimits()
+	}
 	w := &Web{
-		Deps:          d,
-		sessions:      &identity.Sessions{Provider: d.Identity, LifeTime: d.Options.Session.LifeTime, Now: time.Now},
-		csrfKey:       key.Sum(nil),
-		signInLimiter: ratelimit.New(signInFailuresPerMinute, signInFailureBurst),
+		Deps:     d,
+		sessions: &identity.Sessions{Provider: d.Identity, LifeTime: d.Options.Session.LifeTime, Now: time.Now},
+		csrfKey:  key.Sum(nil),
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /assets/{file}", http.StripPrefix("/assets/", http.FileServerFS(d.Assets)))
@@ -74,6 +74,7 @@ func New(d Deps) http.Handler {
 	w.registerRunnerPages(mux)
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
+	w.registerAccessTokenPages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})
@@ -81,8 +82,8 @@ func New(d Deps) http.Handler {
 }
 
 // handle wraps every page: it finds the signed-in user, keeps the CSRF
-// cookie, refuses a POST whose form token does not match, and sets the
-// security headers.
+// cookie, refuses a POST whose form token does not match the session's (or,
+// signed out, the browser's), and sets the security headers.
 func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
 		hdr := rw.Header()
@@ -91,15 +92,17 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
 
-		csrfSeed := w.ensureCSRFCookie(rw, r)
-		ctx := context.WithValue(r.Context(), csrfKey{}, w.csrfToken(csrfSeed))
+		seed := w.ensureCSRFCookie(rw, r)
+		u, session := w.currentUser(r, seed)
+		csrf := w.csrfToken(session, seed)
+		ctx := context.WithValue(r.Context(), csrfKey{}, csrf)
 		ctx = context.WithValue(ctx, signInURLKey{}, w.signInURL())
-		if u := w.currentUser(r); u != nil {
+		if u != nil {
 			ctx = context.WithValue(ctx, userKey{}, u)
-			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr}) // for the audit log
+			ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)}) // for the audit log
 		}
 		r = r.WithContext(ctx)
-		if r.Method == http.MethodPost && !w.validCSRF(rw, r, csrfSeed) {
+		if r.Method == http.MethodPost && !validCSRF(rw, r, csrf) {
 			w.renderError(rw, r, http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
 			return
 		}
@@ -121,6 +124,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	data["CSRF"] = csrfFrom(r)
 	data["SignInURL"] = signInURLFrom(r)
 	data["OwnSignIn"] = w.SignedInUser == nil
+	data["HasAccessTokenPage"] = w.Accounts != nil
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store") // pages show tokens
 	rw.WriteHeader(status)

@@ -34,7 +34,7 @@ type Actor struct {
 	UserID     int64
 	RunnerID   int64  // set when a runner calls about itself
 	Name       string // as the log shows it
-	RemoteAddr string // host:port or host of the caller
+	RemoteAddr string // the client address (host, or host:port) of the caller
 }
 
 type actorKey struct{}

@@ -15,11 +15,16 @@ import (
 
 // runnerCache keeps recently verified runners so the poll path does not read
 // the database on every call. Entries live at most ttl; changes made by this
-// process replace or drop them at once.
+// process replace or drop them at once. A removed runner is never kept, and
+// expired entries are swept, so the map holds only runners that called
+// within the last ttl or two — not every ephemeral runner that ever lived.
 type runnerCache struct {
 	ttl time.Duration
 	mu  sync.RWMutex
 	m   map[string]cachedRunner
+	// swept is when expired entries were last dropped; put sweeps at most
+	// once per ttl, so a sweep's cost is spread over a ttl's worth of puts.
+	swept time.Time
 }
 
 type cachedRunner struct {
@@ -42,13 +47,35 @@ func (c *runnerCache) get(uuid string, now time.Time) (*actions_model.Runner, bo
 	return &r, true
 }
 
+// put keeps a copy of r; a removed runner's entry is dropped instead, since
+// it can only be asked for again by its late reports (read from the
+// database) or by a caller about to be told it was removed.
 func (c *runnerCache) put(r *actions_model.Runner, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.IsDeleted() {
+		delete(c.m, r.UUID)
+		return
+	}
 	c.m[r.UUID] = cachedRunner{runner: *r, loadedAt: now}
-	c.mu.Unlock()
+	if now.Sub(c.swept) >= c.ttl {
+		c.swept = now
+		for uuid, e := range c.m {
+			if now.Sub(e.loadedAt) >= c.ttl {
+				delete(c.m, uuid)
+			}
+		}
+	}
+}
+
+// len is how many runners are kept.
+func (c *runnerCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
 }
 
 // update changes a cached runner in place, keeping its age.
@@ -66,6 +93,10 @@ func (c *runnerCache) drop(uuid string) {
 	delete(c.m, uuid)
 	c.mu.Unlock()
 }
+
+// CachedRunners is how many runners this process keeps verified copies of,
+// for tests and metrics.
+func (s *Service) CachedRunners() int { return s.runners.len() }
 
 // ErrRunnerRemoved tells a runner that it no longer exists, so act_runner stops.
 var ErrRunnerRemoved = fmt.Errorf("%w: runner has been removed", errs.Unauthenticated)
@@ -95,7 +126,7 @@ func (s *Service) AuthenticateRunner(ctx context.Context, uuid, token string, ca
 		if err != nil {
 			return nil, err
 		}
-		s.runners.put(r, now)
+		s.runners.put(r, now) // a removed runner is not kept
 	}
 	if !secret.Matches(token, r.TokenHash) {
 		return nil, fmt.Errorf("%w: runner token does not match", errs.Unauthenticated)

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	auth_model "code.runnerhub.dev/runnerhub/models/auth"
 	"code.runnerhub.dev/runnerhub/models/db"
 	org_model "code.runnerhub.dev/runnerhub/models/organization"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
 	"code.runnerhub.dev/runnerhub/modules/errs"
-	"code.runnerhub.dev/runnerhub/modules/secret"
 )
 
 // CreateUserInput describes a new user.
@@ -26,7 +24,7 @@ type CreateUserInput struct {
 const minPasswordLen = 8
 
 // CreateUser adds a user who can sign in with the password.
-func (Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
+func (s Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
 	if err := checkName("user", in.Name); err != nil {
 		return nil, err
 	}
@@ -36,7 +34,11 @@ func (Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, er
 	if in.Email != "" && (!strings.Contains(in.Email, "@") || len(in.Email) > 255) {
 		return nil, fmt.Errorf("%w: email %q is not an address", errs.InvalidArgument, in.Email)
 	}
-	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: secret.HashPassword(in.Password), IsAdmin: in.IsAdmin}
+	hash, err := s.hasher.hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: hash, IsAdmin: in.IsAdmin}
 	if err := user_model.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -118,19 +120,4 @@ func (Standalone) getPerson(ctx context.Context, name string) (*User, error) {
 // GetUserByName finds a user who is not an organization, for the CLI.
 func (s Standalone) GetUserByName(ctx context.Context, name string) (*User, error) {
 	return s.getPerson(ctx, name)
-}
-
-// CreateAccessToken makes a personal access token for the user and returns
-// it; only its hash is kept, so this is the one time it is seen.
-func (Standalone) CreateAccessToken(ctx context.Context, userID int64, name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 255 {
-		return "", fmt.Errorf("%w: token name must be 1 to 255 characters", errs.InvalidArgument)
-	}
-	token := secret.NewToken()
-	t := &auth_model.AccessToken{UID: userID, Name: name, TokenHash: secret.Hash(token), TokenLastEight: token[len(token)-8:]}
-	if err := auth_model.CreateAccessToken(ctx, t); err != nil {
-		return "", err
-	}
-	return token, nil
 }

@@ -150,3 +150,31 @@ func TestSessions_EndAndExpire(t *testing.T) {
 		assert.ErrorIs(t, err, errs.Unauthenticated, "expired")
 	})
 }
+
+// TestStandalone_BoundsConcurrentPasswordHashes sends a burst of password
+// checks at once: all are answered, never more than the slots at a time.
+func TestStandalone_BoundsConcurrentPasswordHashes(t *testing.T) {
+	onSQLite(t, func(t *testing.T, ctx context.Context) {
+		acc := identity.NewStandaloneWithHashSlots(2)
+		_, err := acc.CreateUser(ctx, identity.CreateUserInput{Name: "alice", Password: "alice-password"})
+		require.NoError(t, err)
+		const n = 8
+		errc := make(chan error, n)
+		for i := 0; i < n; i++ {
+			login := "alice"
+			if i%2 == 1 {
+				login = "nobody" // an unknown name costs the same hash
+			}
+			go func() {
+				_, err := acc.UserByPassword(ctx, login, "wrong-password")
+				errc <- err
+			}()
+		}
+		for i := 0; i < n; i++ {
+			require.ErrorIs(t, <-errc, errs.Unauthenticated)
+		}
+		st := acc.PasswordHashStats()
+		assert.Equal(t, int64(n+1), st.Computed, "one hash per check, and one to create the user")
+		assert.LessOrEqual(t, st.Peak, int64(2), "at most two at once")
+	})
+}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	auth_model "code.runnerhub.dev/runnerhub/models/auth"
 	"code.runnerhub.dev/runnerhub/models/db"
 	org_model "code.runnerhub.dev/runnerhub/models/organization"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
@@ -18,13 +17,22 @@ import (
 
 // Standalone is the Provider on Runnerhub's own tables, with the account
 // management a standalone server needs (users, organizations, repositories,
-// access tokens, web sessions).
-type Standalone struct{}
+// access tokens, web sessions). Copies share the password hasher.
+type Standalone struct {
+	hasher *passwordHasher // bounds how many password hashes run at once
+}
 
 var _ Provider = Standalone{}
 
-// NewStandalone returns the provider on Runnerhub's own tables.
-func NewStandalone() Standalone { return Standalone{} }
+// NewStandalone returns the provider on Runnerhub's own tables; at most
+// GOMAXPROCS password hashes run at once.
+func NewStandalone() Standalone { return NewStandaloneWithHashSlots(defaultHashSlots()) }
+
+// NewStandaloneWithHashSlots is NewStandalone with another bound on the
+// password hashes run at once.
+func NewStandaloneWithHashSlots(slots int) Standalone {
+	return Standalone{hasher: newPasswordHasher(slots)}
+}
 
 func toUser(u *user_model.User) *User { return &User{ID: u.ID, Name: u.Name, IsAdmin: u.IsAdmin} }
 
@@ -39,36 +47,24 @@ var errBadCredentials = fmt.Errorf("%w: wrong user name or password", errs.Unaut
 // It is made on first use, not at start-up, because hashing is slow on purpose.
 var dummyPasswordHash = sync.OnceValue(func() string { return secret.HashPassword("runnerhub: no such user") })
 
-// UserByAccessToken implements Provider.
-func (Standalone) UserByAccessToken(ctx context.Context, token string) (*User, error) {
-	t, err := auth_model.GetAccessTokenByHash(ctx, secret.Hash(token))
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token is unknown", errs.Unauthenticated)
-	}
-	if err != nil {
-		return nil, err
-	}
-	u, err := user_model.GetUserByID(ctx, t.UID)
-	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token belongs to a removed user", errs.Unauthenticated)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return toUser(u), nil
-}
-
-// UserByPassword implements Provider.
-func (Standalone) UserByPassword(ctx context.Context, login, password string) (*User, error) {
+// UserByPassword implements Provider. Callers facing the network limit the
+// attempts first (PasswordLimits); the hash itself waits for a free slot.
+func (s Standalone) UserByPassword(ctx context.Context, login, password string) (*User, error) {
 	u, err := user_model.GetUserByName(ctx, login)
 	if errors.Is(err, db.ErrNotExist) || (err == nil && (u.IsOrg || u.PasswdHash == "")) {
-		secret.PasswordMatches(password, dummyPasswordHash())
+		if err := s.hasher.run(ctx, func() { secret.PasswordMatches(password, dummyPasswordHash()) }); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !secret.PasswordMatches(password, u.PasswdHash) {
+	ok, err := s.hasher.matches(ctx, password, u.PasswdHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, errBadCredentials
 	}
 	return toUser(u), nil

@@ -200,7 +200,11 @@ func TestAPIAuthz_AccountRoutes(t *testing.T) {
 			{"POST", "/api/v1/admin/users", func() any {
 				return map[string]any{"username": fmt.Sprintf("u%d", nextID()), "email": "u@example.com", "password": "long-enough"}
 			}, map[string]int{"admin": 201}},
-			{"POST", "/api/v1/users/alice/tokens", uniq("tok"), map[string]int{"admin": 201, "alice": 201}},
+			// Callers here sign in with tokens, and a token cannot make tokens
+			// (tests/integration/access_token_test.go makes them with passwords).
+			{"POST", "/api/v1/users/alice/tokens", uniq("tok"), map[string]int{"admin": 401, "orgowner": 401, "repoadmin": 401, "alice": 401, "stranger": 401}},
+			{"GET", "/api/v1/users/alice/tokens", nil, map[string]int{"admin": 200, "alice": 200}},
+			{"DELETE", "/api/v1/users/alice/tokens/no-such-token", nil, map[string]int{"admin": 404, "alice": 404}},
 		}
 		for _, r := range rows {
 			for _, caller := range []string{"anonymous", "admin", "orgowner", "repoadmin", "alice", "stranger"} {

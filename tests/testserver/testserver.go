@@ -21,6 +21,7 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
+	"code.runnerhub.dev/runnerhub/modules/httpserver"
 	"code.runnerhub.dev/runnerhub/options"
 	runnerhubv1 "code.runnerhub.dev/runnerhub/proto/runnerhub/runner/v1"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -67,7 +68,8 @@ func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Option
 	o.Server.RootURL = "http://" + ts.Listener.Addr().String() + "/"
 	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o})
 	require.NoError(t, err)
-	ts.Config.Handler = app.Handler()
+	// The timeouts serve runs with.
+	ts.Config = httpserver.New(o.Server, app.Handler())
 	app.Start(ctx) // background work (maintenance, webhook deliveries), as serve runs it
 	t.Cleanup(app.Close)
 	ts.Start()

@@ -33,8 +33,10 @@
 package v1
 
 import (
+	"errors"
 	"net/http"
 
+	"code.runnerhub.dev/runnerhub/modules/clientaddr"
 	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -57,6 +59,9 @@ type Deps struct {
 	Actions   *actions_service.Service
 	Workflows *workflow_service.Service // run intake, reads and cancel
 	Webhooks  *webhook_service.Service
+	// Passwords limits password attempts before they are hashed; share one
+	// with the web pages. New makes one when it is nil.
+	Passwords *identity.PasswordLimits
 }
 
 // API is the REST handler.
@@ -68,6 +73,9 @@ type API struct {
 
 // New builds the API and its routes.
 func New(d Deps) *API {
+	if d.Passwords == nil {
+		d.Passwords = identity.NewPasswordLimits()
+	}
 	a := &API{
 		Deps:    d,
 		mux:     http.NewServeMux(),
@@ -101,8 +109,8 @@ func (a *API) routes() {
 
 // ServeHTTP authenticates the caller, applies the rate limit and routes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, authErr := a.authenticate(r)
-	key := "ip:" + ratelimit.AddrKey(r.RemoteAddr) // before sign-in, and for wrong credentials, the address is who calls
+	u, method, authErr := a.authenticate(r)
+	key := "ip:" + clientaddr.OfRequest(r) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
 	}
@@ -110,13 +118,18 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeRateLimited(w, r, wait)
 		return
 	}
+	var tooMany *identity.TooManyAttempts
+	if errors.As(authErr, &tooMany) {
+		writeRateLimited(w, r, tooMany.Wait)
+		return
+	}
 	if authErr != nil {
 		WriteError(w, r, authErr)
 		return
 	}
-	ctx := withCaller(r.Context(), u)
+	ctx := withCaller(r.Context(), u, method)
 	if u != nil { // the audit log records who changed what, from where
-		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: r.RemoteAddr})
+		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)})
 	}
 	a.mux.ServeHTTP(w, r.WithContext(ctx))
 }

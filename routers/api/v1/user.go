@@ -1,11 +1,8 @@
 package v1
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
 
-	"code.runnerhub.dev/runnerhub/modules/errs"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -27,7 +24,7 @@ func (a *API) registerUserRoutes() {
 		return
 	}
 	a.HandleScoped("POST", AdminScope, "/users", a.createUser)
-	a.Handle("POST "+Prefix+"/users/{username}/tokens", a.createAccessToken)
+	a.registerAccessTokenRoutes()
 }
 
 // createUserOption is the part of Gitea's admin CreateUserOption Runnerhub uses.
@@ -51,43 +48,6 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, _ identity.Scop
 		return
 	}
 	WriteJSON(w, http.StatusCreated, toAPIUser(u))
-}
-
-// apiAccessToken is Gitea's AccessToken JSON; sha1 is the token itself,
-// shown this once.
-type apiAccessToken struct {
-	Name           string `json:"name"`
-	SHA1           string `json:"sha1"`
-	TokenLastEight string `json:"token_last_eight"`
-}
-
-// createAccessToken is Gitea's POST /users/{username}/tokens: a user makes
-// a token for themselves (an admin for anyone).
-func (a *API) createAccessToken(w http.ResponseWriter, r *http.Request) {
-	doer := Caller(r)
-	name := r.PathValue("username")
-	if !doer.IsAdmin && !strings.EqualFold(doer.Name, name) {
-		WriteError(w, r, fmt.Errorf("%w: you may create access tokens only for yourself", errs.PermissionDenied))
-		return
-	}
-	u, err := a.Accounts.GetUserByName(r.Context(), name)
-	if err != nil {
-		WriteError(w, r, errs.Missing(err, fmt.Sprintf("user %q", name)))
-		return
-	}
-	var in struct {
-		Name string `json:"name"`
-	}
-	if err := a.DecodeJSON(w, r, &in); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	token, err := a.Accounts.CreateAccessToken(r.Context(), u.ID, in.Name)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, apiAccessToken{Name: in.Name, SHA1: token, TokenLastEight: token[len(token)-8:]})
 }
 
 func (a *API) getAuthenticatedUser(w http.ResponseWriter, r *http.Request) {

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	repo_model "code.runnerhub.dev/runnerhub/models/repo"
-	user_model "code.runnerhub.dev/runnerhub/models/user"
 )
 
 // Assignment is everything a runner needs to execute a task.
@@ -44,11 +42,7 @@ func (s *Service) assignment(ctx context.Context, t *actions_model.Task) (*Assig
 	if err != nil {
 		return nil, err
 	}
-	owner, err := user_model.GetUserByID(ctx, run.OwnerID)
-	if err != nil {
-		return nil, fmt.Errorf("owner of run %d: %w", run.ID, err)
-	}
-	repo, err := repo_model.GetRepositoryByID(ctx, run.RepoID)
+	repo, err := s.ids.GetRepoByID(ctx, run.RepoID)
 	if err != nil {
 		return nil, fmt.Errorf("repository of run %d: %w", run.ID, err)
 	}
@@ -60,7 +54,7 @@ func (s *Service) assignment(ctx context.Context, t *actions_model.Task) (*Assig
 	return &Assignment{
 		Task:            t,
 		WorkflowPayload: []byte(job.WorkflowPayload),
-		Context:         s.taskContext(run, job, t, owner.Name, repo.Name, token),
+		Context:         s.taskContext(run, job, t, repo.Owner.Name, repo.Name, token),
 		// act_runner masks every secret in logs, so the token belongs here
 		// too; an empty secrets map with a token set would crash the task.
 		Secrets: map[string]string{"GITHUB_TOKEN": token, "GITEA_TOKEN": token},

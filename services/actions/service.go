@@ -9,6 +9,7 @@ import (
 
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
 // Service is the one instance the server wires up; its caches are per process.
@@ -24,8 +25,9 @@ type Service struct {
 	contacts  *contactBatch
 	logs      *logBatch
 	waiting   *waitingJobs
-	observer  JobObserver // hears job state changes inside their transaction; may be nil
-	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
+	observer  JobObserver       // hears job state changes inside their transaction; may be nil
+	recorder  Recorder          // hears claims and maintenance actions after commit, for metrics; may be nil
+	ids       identity.Provider // names owners and repositories in task contexts
 }
 
 // New builds the service. box encrypts the registration tokens that must be
@@ -42,8 +44,14 @@ func New(o *options.Options, box *secret.Box) *Service {
 		contacts:  newContactBatch(contactFlushEvery),
 		logs:      newLogBatch(),
 		waiting:   newWaitingJobs(),
+		ids:       identity.NewStandalone(),
 	}
 }
+
+// SetIdentity installs the accounts that name owners and repositories (the
+// host's, when it brings its own); the standalone ones until then. Call it
+// before serving.
+func (s *Service) SetIdentity(p identity.Provider) { s.ids = p }
 
 // SetClock replaces the clock, for tests of time-dependent rules.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

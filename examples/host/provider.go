@@ -128,9 +128,16 @@ func (a *Accounts) IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, e
 	return a.x.Context(ctx).Where("org_id = ? AND uid = ? AND is_owner = ?", orgID, userID, true).Exist(new(OrgMember))
 }
 
-// IsRepoAdmin implements identity.Provider: a collaboration with admin access.
-func (a *Accounts) IsRepoAdmin(ctx context.Context, repoID, userID int64) (bool, error) {
-	return a.x.Context(ctx).Where("repo_id = ? AND user_id = ? AND mode >= ?", repoID, userID, accessAdmin).Exist(new(Collaboration))
+// RepoAccess implements identity.Provider: the mode of the user's
+// collaboration on the repository, none without one. The host numbers its
+// modes as Gitea does, which identity.AccessMode also follows.
+func (a *Accounts) RepoAccess(ctx context.Context, repoID, userID int64) (identity.AccessMode, error) {
+	var c Collaboration
+	has, err := a.x.Context(ctx).Where("repo_id = ? AND user_id = ?", repoID, userID).Get(&c)
+	if err != nil || !has {
+		return identity.AccessNone, err
+	}
+	return identity.AccessMode(min(c.Mode, accessAdmin)), nil
 }
 
 // OrgsOwnedBy implements identity.Provider.

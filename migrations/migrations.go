@@ -76,6 +76,8 @@ var steps = []Step{
 	{11, "nothing (the number was skipped)", nil, nil},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
+	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
+	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

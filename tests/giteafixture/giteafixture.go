@@ -289,7 +289,7 @@ func writeZstdSeekable(t testing.TB, path string, data []byte) {
 	}
 	require.NoError(t, enc.Close())
 	seekTable := make([]byte, 9)
-	seekTable[8] = 0x80                               // seek table descriptor
+	seekTable[8] = 0x80                             // seek table descriptor
 	binary.LittleEndian.PutUint32(seekTable[0:], 0) // number of frames left out: readers skip the frame anyway
 	var frame bytes.Buffer
 	_ = binary.Write(&frame, binary.LittleEndian, uint32(0x184D2A5E))
@@ -320,7 +320,7 @@ func (f *filler) finishedRuns() {
 		job := &actionRunJob{RunID: run.ID, RepoID: app, OwnerID: acme, CommitSHA: run.CommitSHA, Name: "build-" + strconv.Itoa(i),
 			Attempt: 1, JobID: "build" + strconv.Itoa(i), Needs: "[]", RunsOn: `["ubuntu-latest"]`, Status: 1,
 			WorkflowPayload: workflowPayload("build"+strconv.Itoa(i), "ubuntu-latest", ""),
-			Started: f.now - 900, Stopped: f.now - 800, Created: f.now - 1000, Updated: f.now - 800}
+			Started:         f.now - 900, Stopped: f.now - 800, Created: f.now - 1000, Updated: f.now - 800}
 		f.insert(job)
 		salt := randomHex(f.t, 5)
 		task := &actionTask{JobID: job.ID, Attempt: 1, RunnerID: runner.ID, Status: 1, Started: f.now - 900, Stopped: f.now - 800,
@@ -396,7 +396,7 @@ func (f *filler) runningRun() {
 	blocked := &actionRunJob{RunID: run.ID, RepoID: app, OwnerID: acme, CommitSHA: run.CommitSHA, Name: "report", Attempt: 1,
 		JobID: "report", Needs: `["test"]`, RunsOn: `["ubuntu-latest"]`, Status: 7,
 		WorkflowPayload: workflowPayload("report", "ubuntu-latest", "    needs: test\n    if: ${{ always() }}\n"),
-		Created: f.now - 130, Updated: f.now - 130}
+		Created:         f.now - 130, Updated: f.now - 130}
 	f.insert(waiting, blocked)
 	f.g.WaitingJobID, f.g.BlockedJobID = waiting.ID, blocked.ID
 	f.insert(&actionTasksVersion{OwnerID: 0, RepoID: 0, Version: 41, Created: f.now, Updated: f.now},

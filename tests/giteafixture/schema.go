@@ -35,8 +35,8 @@ type user struct {
 func (user) TableName() string { return "user" }
 
 type repository struct {
-	ID          int64  `xorm:"pk autoincr"`
-	OwnerID     int64  `xorm:"UNIQUE(s) index"`
+	ID          int64 `xorm:"pk autoincr"`
+	OwnerID     int64 `xorm:"UNIQUE(s) index"`
 	OwnerName   string
 	LowerName   string `xorm:"UNIQUE(s) INDEX NOT NULL"`
 	Name        string `xorm:"INDEX NOT NULL"`
@@ -52,7 +52,7 @@ type team struct {
 	OrgID                   int64 `xorm:"INDEX"`
 	LowerName               string
 	Name                    string
-	Authorize               int // access mode; 4 is the Owners team
+	Authorize               int  // access mode; 4 is the Owners team
 	IncludesAllRepositories bool `xorm:"NOT NULL DEFAULT false"`
 }
 
@@ -120,8 +120,8 @@ type webhook struct {
 func (webhook) TableName() string { return "webhook" }
 
 type hookTask struct {
-	ID             int64 `xorm:"pk autoincr"`
-	HookID         int64 `xorm:"index"`
+	ID             int64  `xorm:"pk autoincr"`
+	HookID         int64  `xorm:"index"`
 	UUID           string `xorm:"uuid unique"`
 	PayloadContent string `xorm:"LONGTEXT"`
 	EventType      string
@@ -170,8 +170,8 @@ func (actionRunnerToken) TableName() string { return "action_runner_token" }
 type actionRun struct {
 	ID                int64
 	Title             string
-	RepoID            int64 `xorm:"index unique(repo_index)"`
-	OwnerID           int64 `xorm:"index"`
+	RepoID            int64  `xorm:"index unique(repo_index)"`
+	OwnerID           int64  `xorm:"index"`
 	WorkflowID        string `xorm:"index"`
 	Index             int64  `xorm:"index unique(repo_index)"` // the run number within the repository
 	TriggerUserID     int64  `xorm:"index"`
@@ -200,9 +200,9 @@ func (actionRun) TableName() string { return "action_run" }
 
 type actionRunJob struct {
 	ID                     int64
-	RunID                  int64 `xorm:"index"`
-	RepoID                 int64 `xorm:"index"`
-	OwnerID                int64 `xorm:"index"`
+	RunID                  int64  `xorm:"index"`
+	RepoID                 int64  `xorm:"index"`
+	OwnerID                int64  `xorm:"index"`
 	CommitSHA              string `xorm:"index"`
 	IsForkPullRequest      bool
 	Name                   string `xorm:"VARCHAR(255)"`
@@ -229,12 +229,12 @@ type actionTask struct {
 	ID                int64
 	JobID             int64
 	Attempt           int64
-	RunnerID          int64 `xorm:"index"`
-	Status            int   `xorm:"index"`
-	Started           int64 `xorm:"index"`
-	Stopped           int64 `xorm:"index(stopped_log_expired)"`
-	RepoID            int64 `xorm:"index"`
-	OwnerID           int64 `xorm:"index"`
+	RunnerID          int64  `xorm:"index"`
+	Status            int    `xorm:"index"`
+	Started           int64  `xorm:"index"`
+	Stopped           int64  `xorm:"index(stopped_log_expired)"`
+	RepoID            int64  `xorm:"index"`
+	OwnerID           int64  `xorm:"index"`
 	CommitSHA         string `xorm:"index"`
 	IsForkPullRequest bool
 	TokenHash         string `xorm:"UNIQUE"`

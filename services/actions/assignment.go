@@ -10,8 +10,6 @@ import (
 	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
-	repo_model "code.runnerhub.dev/runnerhub/models/repo"
-	user_model "code.runnerhub.dev/runnerhub/models/user"
 )
 
 // Assignment is everything a runner needs to execute a task.
@@ -44,14 +42,11 @@ func (s *Service) assignment(ctx context.Context, t *actions_model.Task) (*Assig
 	if err != nil {
 		return nil, err
 	}
-	owner, err := user_model.GetUserByID(ctx, run.OwnerID)
-	if err != nil {
-		return nil, fmt.Errorf("owner of run %d: %w", run.ID, err)
-	}
-	repo, err := repo_model.GetRepositoryByID(ctx, run.RepoID)
+	repo, err := s.identity.GetRepoByID(ctx, run.RepoID)
 	if err != nil {
 		return nil, fmt.Errorf("repository of run %d: %w", run.ID, err)
 	}
+	owner := repo.Owner
 	needs, err := s.needsOf(ctx, job)
 	if err != nil {
 		return nil, err

@@ -8,8 +8,6 @@ import (
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/models/db"
-	repo_model "code.runnerhub.dev/runnerhub/models/repo"
-	user_model "code.runnerhub.dev/runnerhub/models/user"
 	"code.runnerhub.dev/runnerhub/modules/errs"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 )
@@ -47,14 +45,11 @@ func (s *Service) VerifyRuntimeToken(ctx context.Context, token string) (*Runtim
 	case s.now().Unix() >= t.TokenExpires:
 		return nil, fmt.Errorf("%w: runtime token has expired", errs.Unauthenticated)
 	}
-	repo, err := repo_model.GetRepositoryByID(ctx, t.RepoID)
+	repo, err := s.identity.GetRepoByID(ctx, t.RepoID)
 	if err != nil {
 		return nil, goneOr(err, "repository")
 	}
-	owner, err := user_model.GetUserByID(ctx, t.OwnerID)
-	if err != nil {
-		return nil, goneOr(err, "owner")
-	}
+	owner := repo.Owner
 	return &RuntimeTokenInfo{
 		TaskID: t.ID, JobID: t.JobID, RunID: t.RunID, RunAttempt: t.Attempt,
 		OwnerID: t.OwnerID, RepoID: t.RepoID, Owner: owner.Name, Repo: repo.Name,

@@ -9,6 +9,7 @@ import (
 
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
 // Service is the one instance the server wires up; its caches are per process.
@@ -17,6 +18,8 @@ type Service struct {
 	rootURL string
 	box     *secret.Box
 	now     func() time.Time
+	// identity names owners and repositories in the tasks handed out.
+	identity identity.Provider
 
 	runners   *runnerCache
 	labelSets *labelSetCache
@@ -36,6 +39,7 @@ func New(o *options.Options, box *secret.Box) *Service {
 		rootURL:   o.Server.RootURL,
 		box:       box,
 		now:       time.Now,
+		identity:  identity.NewStandalone(),
 		runners:   newRunnerCache(o.Actions.RunnerAuthCacheTTL),
 		labelSets: &labelSetCache{},
 		versions:  newVersionCache(o.Actions.TasksVersionRecheck),
@@ -47,3 +51,7 @@ func New(o *options.Options, box *secret.Box) *Service {
 
 // SetClock replaces the clock, for tests of time-dependent rules.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetIdentity sets whose accounts name owners and repositories (the
+// standalone ones unless a host brings its own).
+func (s *Service) SetIdentity(p identity.Provider) { s.identity = p }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -79,11 +80,14 @@ func admin(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("--%s is required\n%s", f, adminUsage)
 		}
 	}
-	_, x, err := setUp(ctx, *cfg)
+	o, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer x.Close()
+	if o.Accounts.Source != options.AccountsStandalone {
+		return fmt.Errorf("[accounts] SOURCE is %s: manage users, organizations and repositories there", o.Accounts.Source)
+	}
 	return cmd.run(db.WithEngine(ctx, x), identity.NewStandalone(), v, out)
 }
 

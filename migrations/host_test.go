@@ -45,7 +45,7 @@ func TestMigrate_HostAccountsAreNeverTouched(t *testing.T) {
 				require.NoError(t, err)
 				assert.False(t, ok, "%s must not be created for a host with its own accounts", table)
 			}
-			for _, table := range []string{"action_runner", "action_run_job", "webhook", "runnerhub_version", "runnerhub_version_step"} {
+			for _, table := range []string{"action_runner", "action_run_job", "action_webhook", "runnerhub_version", "runnerhub_version_step"} {
 				ok, err := x.IsTableExist(table)
 				require.NoError(t, err)
 				assert.True(t, ok, table)

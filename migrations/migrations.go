@@ -16,6 +16,7 @@ package migrations
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -29,6 +30,11 @@ type Options struct {
 	VersionTable string
 	// Accounts migrates the standalone accounts' tables too.
 	Accounts bool
+	// Seal encrypts a secret that must be shown again, as the server does
+	// (secret.Box.Seal under [security] SECRET_KEY). Adopting a Gitea
+	// database seals each scope's current registration token with it; when
+	// nil those tokens keep working but are no longer shown.
+	Seal func(plain string) string
 }
 
 // Standalone is what the runnerhub command migrates: everything, with the
@@ -77,6 +83,8 @@ var steps = []Step{
 	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
 	{16, "add an optional expiry to personal access tokens", nil, v0016AddAccessTokenExpiry},
+	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
+	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own
@@ -100,6 +108,19 @@ func Latest() int64 { return steps[len(steps)-1].Version }
 func (s Step) Run(x *xorm.Engine, opts Options) error {
 	if err := ensureVersionTables(x, opts); err != nil {
 		return err
+	}
+	if s.Version <= giteaAdoptVersion {
+		// Run on Gitea's action tables, the early steps would change them
+		// in place: Gitea's tables are adopted by Migrate only.
+		if v, err := readVersion(x, opts); err != nil {
+			return err
+		} else if v == 0 {
+			if gitea, err := isUnadoptedGitea(x, opts); err != nil {
+				return err
+			} else if gitea {
+				return errors.New("this database holds Gitea's action tables: adopt them with migrations.Migrate, not step by step")
+			}
+		}
 	}
 	if s.Migrate != nil {
 		if err := s.Migrate(x); err != nil {
@@ -159,6 +180,18 @@ func migrate(ctx context.Context, x *xorm.Engine, opts Options, steps []Step, ta
 	latest := steps[len(steps)-1].Version
 	if current > latest {
 		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", current, latest)
+	}
+	if current == 0 {
+		gitea, err := isUnadoptedGitea(x, opts)
+		if err != nil {
+			return err
+		}
+		if gitea {
+			if err := adoptGitea(ctx, x, opts, target); err != nil {
+				return err
+			}
+			current = giteaAdoptVersion
+		}
 	}
 	if err := checkNoneSkipped(x, opts, steps, current); err != nil {
 		return err

@@ -104,6 +104,7 @@ func fill(cfg *ini.File, o *Options) error {
 	}
 
 	r.str("security", "SECRET_KEY", &o.Security.SecretKey)
+	r.str("accounts", "SOURCE", &o.Accounts.Source)
 
 	a := &o.Actions
 	r.duration("actions", "EPHEMERAL_LOG_GRACE", &a.EphemeralLogGrace)
@@ -125,6 +126,7 @@ func fill(cfg *ini.File, o *Options) error {
 	r.duration("actions", "EPHEMERAL_IDLE_AFTER", &a.EphemeralIdleAfter)
 	r.duration("actions", "REMOVE_OFFLINE_RUNNERS_AFTER", &a.RemoveOfflineRunnersAfter)
 	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
+	r.str("actions", "LEGACY_LOG_PATH", &a.LegacyLogPath)
 
 	api := &o.API
 	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)

@@ -23,7 +23,21 @@ type Options struct {
 	Session  Session
 	Metrics  Metrics
 	Webhook  Webhook
+	Accounts Accounts
 }
+
+// Accounts is the [accounts] section: whose accounts Runnerhub uses.
+type Accounts struct {
+	// Source is "standalone" (Runnerhub's own tables) or "gitea" (Gitea's
+	// tables in the same database, read only).
+	Source string // SOURCE
+}
+
+// Account sources.
+const (
+	AccountsStandalone = "standalone"
+	AccountsGitea      = "gitea"
+)
 
 // Server is the [server] section.
 type Server struct {
@@ -124,6 +138,9 @@ type Actions struct {
 	RemoveOfflineRunnersAfter time.Duration // REMOVE_OFFLINE_RUNNERS_AFTER
 	// WaitingJobMaxAge: a job waiting this long for a runner is cancelled.
 	WaitingJobMaxAge time.Duration // WAITING_JOB_MAX_AGE
+	// LegacyLogPath is Gitea's actions_log storage folder, where the logs of
+	// tasks Gitea finished stay after Runnerhub adopted its database.
+	LegacyLogPath string // LEGACY_LOG_PATH
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -219,8 +236,9 @@ func Default() *Options {
 			RateLimit:        600,
 			RateLimitBurst:   100,
 		},
-		Session: Session{LifeTime: 24 * time.Hour},
-		Metrics: Metrics{Enabled: true},
+		Session:  Session{LifeTime: 24 * time.Hour},
+		Accounts: Accounts{Source: AccountsStandalone},
+		Metrics:  Metrics{Enabled: true},
 		Webhook: Webhook{
 			AllowedHostList: "external",
 			DeliverTimeout:  5,
@@ -277,6 +295,9 @@ func (o *Options) Validate() error {
 	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
 		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))
+	}
+	if o.Accounts.Source != AccountsStandalone && o.Accounts.Source != AccountsGitea {
+		errs = append(errs, fmt.Errorf("[accounts] SOURCE %q is not one of standalone, gitea", o.Accounts.Source))
 	}
 	if o.Session.LifeTime <= 0 {
 		errs = append(errs, errors.New("[session] SESSION_LIFE_TIME must be positive"))

@@ -36,6 +36,9 @@ NAME = rh
 USER = rh
 [actions]
 EPHEMERAL_LOG_GRACE = 30s
+LEGACY_LOG_PATH = /srv/gitea/data/actions_log
+[accounts]
+SOURCE = gitea
 `), 0o600))
 	o, err := Load(path, []string{"RUNNERHUB__SERVER__HTTP_PORT=5000", "RUNNERHUB__database__passwd=pw", "OTHER=1"})
 	require.NoError(t, err)
@@ -43,6 +46,8 @@ EPHEMERAL_LOG_GRACE = 30s
 	assert.Equal(t, "postgres", o.Database.Type)
 	assert.Equal(t, "pw", o.Database.Passwd)
 	assert.Equal(t, 30*time.Second, o.Actions.EphemeralLogGrace)
+	assert.Equal(t, "/srv/gitea/data/actions_log", o.Actions.LegacyLogPath)
+	assert.Equal(t, AccountsGitea, o.Accounts.Source)
 }
 
 func TestLoad_RegistrationTokenFromEnvOrFile(t *testing.T) {
@@ -68,6 +73,7 @@ func TestLoad_RejectsBadValues(t *testing.T) {
 		"bad db type":  "RUNNERHUB__DATABASE__DB_TYPE=oracle",
 		"pg no host":   "RUNNERHUB__DATABASE__DB_TYPE=postgres",
 		"bad proxy":    "RUNNERHUB__SERVER__TRUSTED_PROXIES=10.0.0.0/8,proxy.example",
+		"bad accounts": "RUNNERHUB__ACCOUNTS__SOURCE=ldap",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load("", []string{env})

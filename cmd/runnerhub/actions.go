@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
@@ -26,7 +27,11 @@ func generateRunnerToken(ctx context.Context, args []string, out io.Writer) erro
 	defer x.Close()
 	ctx = db.WithEngine(ctx, x)
 
-	scope, err := resolveScope(ctx, *scopeFlag)
+	rc, err := runnerhub.ConfigFor(x, o)
+	if err != nil {
+		return err
+	}
+	scope, err := resolveScope(ctx, rc.Identity, *scopeFlag)
 	if err != nil {
 		return err
 	}
@@ -43,10 +48,13 @@ func generateRunnerToken(ctx context.Context, args []string, out io.Writer) erro
 }
 
 // resolveScope reads --scope: "" for the instance, owner or owner/repo.
-func resolveScope(ctx context.Context, s string) (identity.Scope, error) {
+func resolveScope(ctx context.Context, p identity.Provider, s string) (identity.Scope, error) {
 	ref, err := identity.ParseScopeRef(s)
 	if err != nil {
 		return identity.Scope{}, err
 	}
-	return identity.ResolveScope(ctx, identity.NewStandalone(), ref)
+	if p == nil {
+		p = identity.NewStandalone()
+	}
+	return identity.ResolveScope(ctx, p, ref)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
@@ -85,11 +86,14 @@ func admin(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("--%s is required\n%s", f, adminUsage)
 		}
 	}
-	_, x, err := setUp(ctx, *cfg)
+	o, x, err := setUp(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer x.Close()
+	if o.Accounts.Source != options.AccountsStandalone {
+		return fmt.Errorf("[accounts] SOURCE is %s: manage users, organizations and repositories there", o.Accounts.Source)
+	}
 	return cmd.run(db.WithEngine(ctx, x), identity.NewStandalone(), v, out)
 }
 

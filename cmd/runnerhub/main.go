@@ -15,7 +15,7 @@ const usage = `Runnerhub: the server side of Gitea Actions runner management.
 Usage:
   runnerhub serve [--config app.ini]
   runnerhub actions generate-runner-token [--config app.ini] [--scope owner[/repo]]
-  runnerhub migrate [--config app.ini]
+  runnerhub migrate [--config app.ini] [--dry-run]
   runnerhub admin user create --username U --password P [--email E] [--admin]
   runnerhub admin user generate-access-token --username U [--token-name N]
   runnerhub admin org create --name O --owner U

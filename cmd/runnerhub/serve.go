@@ -35,7 +35,13 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if o.Server.RootURL == "" {
 		o.Server.RootURL = "http://" + ln.Addr().String() + "/"
 	}
-	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o, Logger: logger})
+	rc, err := runnerhub.ConfigFor(x, o)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	rc.Logger = logger
+	app, err := runnerhub.New(ctx, rc)
 	if err != nil {
 		_ = ln.Close()
 		return err

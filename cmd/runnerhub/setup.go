@@ -13,6 +13,7 @@ import (
 
 	"xorm.io/xorm"
 
+	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
@@ -73,7 +74,11 @@ func setUp(ctx context.Context, cfgPath string) (*options.Options, *xorm.Engine,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrations.Migrate(ctx, x, migrations.Standalone); err != nil {
+	cfg, err := runnerhub.ConfigFor(x, o)
+	if err == nil {
+		err = runnerhub.Migrate(ctx, cfg)
+	}
+	if err != nil {
 		_ = x.Close()
 		return nil, nil, err
 	}
@@ -82,8 +87,12 @@ func setUp(ctx context.Context, cfgPath string) (*options.Options, *xorm.Engine,
 
 func migrate(ctx context.Context, args []string, out io.Writer) error {
 	fl, cfg := newFlags("migrate", out)
+	dryRun := fl.Bool("dry-run", false, "print what would be converted and run, change nothing")
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	if *dryRun {
+		return migratePlan(ctx, *cfg, out)
 	}
 	_, x, err := setUp(ctx, *cfg)
 	if err != nil {
@@ -91,5 +100,28 @@ func migrate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer x.Close()
 	fmt.Fprintf(out, "database is at schema version %d\n", migrations.Latest())
+	return nil
+}
+
+// migratePlan prints what migrate would do (runnerhub.MigratePlan).
+func migratePlan(ctx context.Context, cfgPath string, out io.Writer) error {
+	o, err := loadOptions(cfgPath)
+	if err != nil {
+		return err
+	}
+	x, err := db.Open(o.Database)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	cfg, err := runnerhub.ConfigFor(x, o)
+	if err != nil {
+		return err
+	}
+	p, err := runnerhub.MigratePlan(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	p.Write(out)
 	return nil
 }

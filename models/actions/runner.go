@@ -12,13 +12,16 @@ import (
 // Runner is a registered act_runner. Its scope is the instance (OwnerID and
 // RepoID 0), one owner (OwnerID set) or one repository (RepoID set).
 type Runner struct {
-	ID                  int64  `xorm:"pk autoincr"`
-	UUID                string `xorm:"VARCHAR(36) UNIQUE NOT NULL"`
-	Name                string `xorm:"VARCHAR(255) NOT NULL"`
-	Version             string `xorm:"VARCHAR(64)"`
-	OwnerID             int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
-	RepoID              int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
-	TokenHash           string `xorm:"VARCHAR(64) NOT NULL"`
+	ID        int64  `xorm:"pk autoincr"`
+	UUID      string `xorm:"VARCHAR(36) UNIQUE NOT NULL"`
+	Name      string `xorm:"VARCHAR(255) NOT NULL"`
+	Version   string `xorm:"VARCHAR(64)"`
+	OwnerID   int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
+	RepoID    int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
+	TokenHash string `xorm:"VARCHAR(64) NOT NULL"`
+	// LegacyTokenHash is the salted PBKDF2 hash Gitea kept of a runner it
+	// registered, until the runner's first call replaces it with TokenHash.
+	LegacyTokenHash     string `xorm:"VARCHAR(255) NOT NULL DEFAULT ''"`
 	RegistrationTokenID int64  `xorm:"NOT NULL DEFAULT 0"`
 	Labels              string `xorm:"TEXT"` // JSON array of labels as the runner declared them
 	Disabled            bool   `xorm:"NOT NULL DEFAULT false"`

@@ -23,10 +23,13 @@ type Task struct {
 	LogLength    int64  `xorm:"NOT NULL DEFAULT 0"` // rows stored: the ack index
 	LogSize      int64  `xorm:"NOT NULL DEFAULT 0"` // bytes of row content stored
 	LogClosed    bool   `xorm:"NOT NULL DEFAULT false"`
-	Started      int64  `xorm:"NOT NULL DEFAULT 0"`
-	Stopped      int64  `xorm:"NOT NULL DEFAULT 0"`
-	Created      int64  `xorm:"created"`
-	Updated      int64  `xorm:"updated INDEX"`
+	// LegacyLogFilename names the finished log Gitea left in its actions_log
+	// storage; empty when the log is in action_log_chunk.
+	LegacyLogFilename string `xorm:"VARCHAR(1024) NOT NULL DEFAULT ''"`
+	Started           int64  `xorm:"NOT NULL DEFAULT 0"`
+	Stopped           int64  `xorm:"NOT NULL DEFAULT 0"`
+	Created           int64  `xorm:"created"`
+	Updated           int64  `xorm:"updated INDEX"`
 
 	// RuntimeToken is set only on a task just created: the one moment the
 	// plain token exists before it is handed to the runner.

@@ -55,7 +55,7 @@ type HookTask struct {
 	Created        int64          `xorm:"created"`
 }
 
-func (HookTask) TableName() string { return "hook_task" }
+func (HookTask) TableName() string { return "action_hook_task" }
 
 // CreateHookTask stores t.
 func CreateHookTask(ctx context.Context, t *HookTask) error {
@@ -82,8 +82,8 @@ func GetHookTaskByID(ctx context.Context, id int64) (*HookTask, error) {
 func FindDueHookTasks(ctx context.Context, nowMS int64, limit int) ([]*HookTask, error) {
 	var ts []*HookTask
 	err := db.GetEngine(ctx).SQL(
-		"SELECT * FROM hook_task t WHERE t.status = ? AND t.next_attempt <= ? AND t.lease_until < ?"+
-			" AND NOT EXISTS (SELECT 1 FROM hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND e.status = ? AND e.id < t.id)"+
+		"SELECT * FROM action_hook_task t WHERE t.status = ? AND t.next_attempt <= ? AND t.lease_until < ?"+
+			" AND NOT EXISTS (SELECT 1 FROM action_hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND e.status = ? AND e.id < t.id)"+
 			" ORDER BY t.id LIMIT ?",
 		HookTaskPending, nowMS, nowMS, HookTaskPending, limit).Find(&ts)
 	return ts, db.Wrap(err)
@@ -94,7 +94,7 @@ func FindDueHookTasks(ctx context.Context, nowMS int64, limit int) ([]*HookTask,
 // one wins; losing is reported as false, not as an error.
 func ClaimHookTask(ctx context.Context, t *HookTask, leaseUntil int64) (bool, error) {
 	res, err := db.GetEngine(ctx).Exec(
-		"UPDATE hook_task SET lease_until = ?, attempts = attempts + 1 WHERE id = ? AND status = ? AND lease_until = ?",
+		"UPDATE action_hook_task SET lease_until = ?, attempts = attempts + 1 WHERE id = ? AND status = ? AND lease_until = ?",
 		leaseUntil, t.ID, HookTaskPending, t.LeaseUntil)
 	if err != nil {
 		return false, db.Wrap(err)

@@ -1,5 +1,6 @@
-// Package webhook holds the webhooks of every scope and the hook_task outbox
-// their deliveries go through. Functions join the transaction carried by ctx.
+// Package webhook holds the webhooks of every scope (table action_webhook)
+// and the action_hook_task outbox their deliveries go through. Functions join
+// the transaction carried by ctx.
 package webhook
 
 import (
@@ -28,7 +29,7 @@ type Webhook struct {
 	Updated      int64  `xorm:"updated"`
 }
 
-func (Webhook) TableName() string { return "webhook" }
+func (Webhook) TableName() string { return "action_webhook" }
 
 // EventList returns the events the webhook subscribes to.
 func (w *Webhook) EventList() []string {

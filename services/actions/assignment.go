@@ -42,7 +42,7 @@ func (s *Service) assignment(ctx context.Context, t *actions_model.Task) (*Assig
 	if err != nil {
 		return nil, err
 	}
-	repo, err := s.ids.GetRepoByID(ctx, run.RepoID)
+	repo, err := s.identity.GetRepoByID(ctx, run.RepoID)
 	if err != nil {
 		return nil, fmt.Errorf("repository of run %d: %w", run.ID, err)
 	}

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -129,7 +130,10 @@ func (s *Service) AuthenticateRunner(ctx context.Context, uuid, token string, ca
 		s.runners.put(r, now) // a removed runner is not kept
 	}
 	if !secret.Matches(token, r.TokenHash) {
-		return nil, fmt.Errorf("%w: runner token does not match", errs.Unauthenticated)
+		// A runner Gitea registered proves its token once against Gitea's hash (legacy_token.go).
+		if ok, err := s.upgradeLegacyToken(ctx, r, token); err != nil || !ok {
+			return nil, cmp.Or(err, fmt.Errorf("%w: runner token does not match", errs.Unauthenticated))
+		}
 	}
 	if r.IsDeleted() && !s.mayStillReport(r, call, now) {
 		return nil, ErrRunnerRemoved

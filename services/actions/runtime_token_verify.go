@@ -45,7 +45,7 @@ func (s *Service) VerifyRuntimeToken(ctx context.Context, token string) (*Runtim
 	case s.now().Unix() >= t.TokenExpires:
 		return nil, fmt.Errorf("%w: runtime token has expired", errs.Unauthenticated)
 	}
-	repo, err := s.ids.GetRepoByID(ctx, t.RepoID)
+	repo, err := s.identity.GetRepoByID(ctx, t.RepoID)
 	if err != nil {
 		return nil, goneOr(err, "repository")
 	}

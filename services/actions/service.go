@@ -18,6 +18,8 @@ type Service struct {
 	rootURL string
 	box     *secret.Box
 	now     func() time.Time
+	// identity names owners and repositories in the tasks handed out.
+	identity identity.Provider
 
 	runners   *runnerCache
 	labelSets *labelSetCache
@@ -25,9 +27,8 @@ type Service struct {
 	contacts  *contactBatch
 	logs      *logBatch
 	waiting   *waitingJobs
-	observer  JobObserver       // hears job state changes inside their transaction; may be nil
-	recorder  Recorder          // hears claims and maintenance actions after commit, for metrics; may be nil
-	ids       identity.Provider // names owners and repositories in task contexts
+	observer  JobObserver // hears job state changes inside their transaction; may be nil
+	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
 
 // New builds the service. box encrypts the registration tokens that must be
@@ -38,20 +39,20 @@ func New(o *options.Options, box *secret.Box) *Service {
 		rootURL:   o.Server.RootURL,
 		box:       box,
 		now:       time.Now,
+		identity:  identity.NewStandalone(),
 		runners:   newRunnerCache(o.Actions.RunnerAuthCacheTTL),
 		labelSets: &labelSetCache{},
 		versions:  newVersionCache(o.Actions.TasksVersionRecheck),
 		contacts:  newContactBatch(contactFlushEvery),
 		logs:      newLogBatch(),
 		waiting:   newWaitingJobs(),
-		ids:       identity.NewStandalone(),
 	}
 }
+
+// SetClock replaces the clock, for tests of time-dependent rules.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // SetIdentity installs the accounts that name owners and repositories (the
 // host's, when it brings its own); the standalone ones until then. Call it
 // before serving.
-func (s *Service) SetIdentity(p identity.Provider) { s.ids = p }
-
-// SetClock replaces the clock, for tests of time-dependent rules.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetIdentity(p identity.Provider) { s.identity = p }

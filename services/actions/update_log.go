@@ -103,6 +103,13 @@ func contentSize(rows []actions_model.LogLine) int64 {
 }
 
 // ReadLog returns up to limit rows of a task's log from row index from.
+// A task Gitea finished has its log where Gitea left it (legacy_log.go).
 func (s *Service) ReadLog(ctx context.Context, taskID, from int64, limit int) ([]actions_model.LogLine, error) {
+	if name, err := actions_model.GetTaskLegacyLogFilename(ctx, taskID); err != nil || name != "" {
+		if err != nil {
+			return nil, err
+		}
+		return s.readLegacyLog(name, from, limit)
+	}
 	return actions_model.ReadLogLines(ctx, taskID, from, limit)
 }

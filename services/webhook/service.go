@@ -1,5 +1,5 @@
 // Package webhook sends workflow_job events to webhooks: it writes each event
-// into the hook_task outbox inside the transaction that changed the job, and
+// into the action_hook_task outbox inside the transaction that changed the job, and
 // delivery workers send them afterwards with retries, per job in order.
 package webhook
 

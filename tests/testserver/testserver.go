@@ -17,7 +17,6 @@ import (
 	"xorm.io/xorm"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
-	"code.runnerhub.dev/runnerhub/migrations"
 	"code.runnerhub.dev/runnerhub/models/db"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
@@ -54,6 +53,14 @@ func Start(t testing.TB, b dbtest.Backend, configure ...func(*options.Options)) 
 // use by another server.
 func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Options)) *Server {
 	t.Helper()
+	return StartWith(t, o, nil, configure...)
+}
+
+// StartWith serves Runnerhub on the database o names with the accounts of
+// id (nil: the standalone ones), migrating it first as the command does:
+// a Gitea database is adopted on the way.
+func StartWith(t testing.TB, o *options.Options, id identity.Provider, configure ...func(*options.Options)) *Server {
+	t.Helper()
 	o.Security.SecretKey = "test-secret-key"
 	for _, c := range configure {
 		c(o)
@@ -62,11 +69,12 @@ func StartOn(t testing.TB, o *options.Options, configure ...func(*options.Option
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = x.Close() })
 	ctx := db.WithEngine(context.Background(), x)
-	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
+	cfg := runnerhub.Config{Engine: x, Options: o, Identity: id}
+	require.NoError(t, runnerhub.Migrate(ctx, cfg))
 
 	ts := httptest.NewUnstartedServer(nil)
 	o.Server.RootURL = "http://" + ts.Listener.Addr().String() + "/"
-	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o})
+	app, err := runnerhub.New(ctx, cfg)
 	require.NoError(t, err)
 	// The timeouts serve runs with.
 	ts.Config = httpserver.New(o.Server, app.Handler())

@@ -32,7 +32,7 @@ func TestHost_OwnTablesKeepTheirShape(t *testing.T) {
 			for _, table := range []string{"org_owner", "access_token", "repo_admin"} {
 				assert.NotContains(t, cols, table, "a standalone account table is never created for a host")
 			}
-			for _, table := range []string{"action_runner", "action_run_job", "webhook", "runnerhub_version"} {
+			for _, table := range []string{"action_runner", "action_run_job", "action_webhook", "runnerhub_version"} {
 				assert.Contains(t, cols, table, "Runnerhub's own tables are there")
 			}
 

@@ -108,6 +108,7 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int("actions", "MAX_LOG_ROW_BYTES", &a.MaxLogRowBytes)
 	r.int64("actions", "MAX_LOG_BYTES_PER_TASK", &a.MaxLogBytesPerTask)
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
+	r.int64("actions", "MAX_RUN_PAYLOAD_BYTES", &a.MaxRunPayloadBytes)
 	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
 	r.duration("actions", "FETCH_TASK_WAIT", &a.FetchTaskWait)
 	r.int("actions", "FETCH_TASK_MAX_WAITING", &a.FetchTaskMaxWaiting)

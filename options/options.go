@@ -73,6 +73,11 @@ type Actions struct {
 	MaxLogRowBytes       int           // MAX_LOG_ROW_BYTES
 	MaxLogBytesPerTask   int64         // MAX_LOG_BYTES_PER_TASK
 	MaxLabels            int           // MAX_LABELS
+	// MaxRunPayloadBytes caps the single-job workflows one run stores, all
+	// its jobs together: each repeats the file's header (name, on, env,
+	// defaults, permissions), so a large env times a large matrix is
+	// refused before anything is written.
+	MaxRunPayloadBytes int64 // MAX_RUN_PAYLOAD_BYTES
 	// DefaultActionsURL is where runners fetch `uses:` actions given without a host.
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
@@ -183,6 +188,7 @@ func Default() *Options {
 			MaxLogRowBytes:       64 << 10,
 			MaxLogBytesPerTask:   256 << 20,
 			MaxLabels:            64,
+			MaxRunPayloadBytes:   16 << 20,
 			JobTimeout:           3 * time.Hour,
 			FetchTaskWait:        3 * time.Second,
 			FetchTaskMaxWaiting:  1000,
@@ -241,6 +247,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
+	}
+	if o.Actions.MaxRunPayloadBytes <= 0 {
+		errs = append(errs, errors.New("[actions] MAX_RUN_PAYLOAD_BYTES must be positive"))
 	}
 	if o.Actions.FetchTaskWait < 0 || o.Actions.FetchTaskMaxWaiting < 0 || o.Actions.TasksVersionRecheck <= 0 {
 		errs = append(errs, errors.New("[actions] FETCH_TASK_WAIT and FETCH_TASK_MAX_WAITING must not be negative, TASKS_VERSION_RECHECK must be positive"))

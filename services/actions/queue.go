@@ -42,6 +42,9 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 	if err := checkRunInput(in); err != nil {
 		return nil, nil, err
 	}
+	if err := s.checkRunPayloadBytes(in); err != nil {
+		return nil, nil, err
+	}
 	run := &actions_model.Run{
 		OwnerID: in.OwnerID, RepoID: in.RepoID, Title: in.Title, WorkflowID: in.WorkflowID,
 		Ref: in.Ref, CommitSHA: in.CommitSHA, Event: in.Event, EventPayload: in.EventPayload,
@@ -118,6 +121,24 @@ func checkRunInput(in RunInput) error {
 		needs[j.JobID] = j.Needs
 	}
 	return checkNoCycle(needs)
+}
+
+// MaxRunPayloadBytes is the most workflow bytes one run may store, all its
+// jobs together ([actions] MAX_RUN_PAYLOAD_BYTES). The workflow intake checks
+// it before it writes the payloads; CreateRun checks it again for a host
+// that builds its own.
+func (s *Service) MaxRunPayloadBytes() int64 { return s.opts.MaxRunPayloadBytes }
+
+func (s *Service) checkRunPayloadBytes(in RunInput) error {
+	var total int64
+	for _, j := range in.Jobs {
+		total += int64(len(j.WorkflowPayload))
+	}
+	if total > s.opts.MaxRunPayloadBytes {
+		return fmt.Errorf("%w: the run's jobs hold %d bytes of workflow, more than the limit of %d bytes ([actions] MAX_RUN_PAYLOAD_BYTES)",
+			errs.InvalidArgument, total, s.opts.MaxRunPayloadBytes)
+	}
+	return nil
 }
 
 // checkNoCycle refuses needs that loop, which would block their jobs forever.

@@ -52,7 +52,7 @@ func TestParse_IncludeFloodIsRefusedEarly(t *testing.T) {
 	for _, n := range []int{300, 1500, 20000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			p := newTestParser(context.Background())
-			_, err := p.parse(includeFlood(n))
+			_, err := p.parse(includeFlood(n), defaultMaxPayload())
 			require.ErrorIs(t, err, errs.InvalidArgument)
 			assert.Contains(t, err.Error(), "more than 256 jobs")
 			// Reading all n entries, then one fit test each against the
@@ -69,13 +69,13 @@ func TestParse_IncludeFloodIsRefusedEarly(t *testing.T) {
 // work stops there.
 func TestParse_WorkIsBounded(t *testing.T) {
 	p := newTestParser(context.Background())
-	wf, err := p.parse(wideMatrix(200))
+	wf, err := p.parse(wideMatrix(200), defaultMaxPayload())
 	require.NoError(t, err, "a wide matrix with a few hundred includes is fine")
 	assert.Len(t, wf.Jobs, 256)
 	assert.Less(t, p.used, maxParseSteps/2)
 
 	p = newTestParser(context.Background())
-	_, err = p.parse(wideMatrix(5000))
+	_, err = p.parse(wideMatrix(5000), defaultMaxPayload())
 	require.ErrorIs(t, err, errs.InvalidArgument)
 	assert.Contains(t, err.Error(), fmt.Sprintf("more than %d steps", maxParseSteps))
 	assert.LessOrEqual(t, p.used, maxParseSteps+maxWorkflowJobs*4, "the work stopped at the limit")
@@ -86,7 +86,7 @@ func TestParse_WorkIsBounded(t *testing.T) {
 		fmt.Fprintf(&b, "          - {a: %d, b: 99}\n", i)
 	}
 	p = newTestParser(context.Background())
-	_, err = p.parse([]byte(b.String()))
+	_, err = p.parse([]byte(b.String()), defaultMaxPayload())
 	require.ErrorIs(t, err, errs.InvalidArgument)
 	assert.Contains(t, err.Error(), "steps")
 	assert.LessOrEqual(t, p.used, maxParseSteps+20000*3+8)
@@ -112,14 +112,14 @@ func (c *endsAfterLooks) Err() error {
 func TestParse_StopsWhenTheClientGoesAway(t *testing.T) {
 	body := wideMatrix(400)
 	full := newTestParser(context.Background())
-	_, err := full.parse(body)
+	_, err := full.parse(body, defaultMaxPayload())
 	require.NoError(t, err)
 	require.Greater(t, full.used, 20*ctxCheckEvery, "the whole file takes many looks' worth of work")
 
 	for _, looks := range []int{0, 1, 3} {
 		t.Run(fmt.Sprint(looks), func(t *testing.T) {
 			p := newTestParser(&endsAfterLooks{Context: context.Background(), looks: looks})
-			wf, err := p.parse(body)
+			wf, err := p.parse(body, defaultMaxPayload())
 			require.ErrorIs(t, err, context.Canceled)
 			assert.Nil(t, wf)
 			assert.LessOrEqual(t, p.used, (looks+1)*ctxCheckEvery+maxWorkflowJobs*4, "stopped at the first look after the end")
@@ -128,7 +128,7 @@ func TestParse_StopsWhenTheClientGoesAway(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = Parse(ctx, body)
+	_, err = Parse(ctx, body, defaultMaxPayload())
 	require.ErrorIs(t, err, context.Canceled, "a request whose client is gone is not parsed")
 }
 
@@ -181,7 +181,7 @@ func TestParse_ProductCapBeforeExpanding(t *testing.T) {
 	}
 	b.WriteString("]\n")
 	p := newTestParser(context.Background())
-	_, err := p.parse([]byte(b.String()))
+	_, err := p.parse([]byte(b.String()), defaultMaxPayload())
 	require.ErrorIs(t, err, errs.InvalidArgument)
 	assert.Contains(t, err.Error(), "more than 256 jobs")
 	assert.LessOrEqual(t, p.used, 2*2, "only the first key's two combinations were made")
@@ -193,7 +193,7 @@ func BenchmarkParse_IncludeFlood(b *testing.B) {
 	body := includeFlood(1500)
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		if _, err := Parse(context.Background(), body); !errors.Is(err, errs.InvalidArgument) {
+		if _, err := Parse(context.Background(), body, defaultMaxPayload()); !errors.Is(err, errs.InvalidArgument) {
 			b.Fatal(err)
 		}
 	}
@@ -205,8 +205,88 @@ func BenchmarkParse_IncludeFlood(b *testing.B) {
 func BenchmarkParse_WideMatrix(b *testing.B) {
 	body := wideMatrix(200)
 	for b.Loop() {
-		if _, err := Parse(context.Background(), body); err != nil {
+		if _, err := Parse(context.Background(), body, defaultMaxPayload()); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParse_PayloadCapCheckedBeforeWriting: a 1 MB env times 256 jobs is
+// refused on the estimate, which names the whole 256 MB, not on the bytes
+// written so far, which would stop just past the cap; the message names the
+// setting.
+func TestParse_PayloadCapCheckedBeforeWriting(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("env:\n  BIG: ")
+	b.WriteString(strings.Repeat("x", 1_000_000))
+	b.WriteString("\njobs:\n  m:\n    runs-on: x\n    strategy:\n      matrix:\n        a: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\n        b: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\n")
+	_, err := Parse(context.Background(), []byte(b.String()), 16<<20)
+	require.ErrorIs(t, err, errs.InvalidArgument)
+	assert.Contains(t, err.Error(), "MAX_RUN_PAYLOAD_BYTES")
+	assert.Contains(t, err.Error(), "limit of 16777216 bytes")
+	var size int64
+	_, scanErr := fmt.Sscanf(err.Error()[strings.Index(err.Error(), "would store "):], "would store %d bytes", &size)
+	require.NoError(t, scanErr, err.Error())
+	assert.GreaterOrEqual(t, size, int64(256*1_000_000), "refused on the estimate of all 256 payloads, before writing them")
+}
+
+// TestParse_PayloadEstimateIsNotMoreThanWritten: the estimate never refuses
+// a run whose payloads would fit: it is at most what is written, also when
+// the matrix holds large values that each payload narrows to its own. (It
+// leaves out the names and labels resolved from the matrix; the bytes
+// written are held to the cap as they are written.)
+func TestParse_PayloadEstimateIsNotMoreThanWritten(t *testing.T) {
+	var wide strings.Builder
+	wide.WriteString("name: w\non: push\nenv: {A: b}\njobs:\n  m:\n    name: m ${{ matrix.v }}\n    runs-on: [x, '${{ matrix.v }}']\n    strategy:\n      fail-fast: false\n      matrix:\n        v: [")
+	for i := range 200 {
+		if i > 0 {
+			wide.WriteString(", ")
+		}
+		fmt.Fprintf(&wide, "value-%d-%s", i, strings.Repeat("y", 500))
+	}
+	wide.WriteString("]\n        include:\n          - extra: {nested: [1, 2, 3]}\n    steps:\n      - run: echo\n  after:\n    needs: m\n    runs-on: x\n")
+	for _, body := range [][]byte{
+		[]byte(wide.String()),
+		wideMatrix(50),
+		[]byte("jobs:\n  a:\n    runs-on: x\n"),
+		[]byte("on: push\njobs:\n  t:\n    runs-on: x\n    strategy:\n      matrix:\n        include:\n          - os: {a: 1}\n          - os: [1, 2]\n"),
+	} {
+		p := newTestParser(context.Background())
+		wf, err := p.parse(body, 1<<40)
+		require.NoError(t, err)
+		var written int64
+		var entries []entry
+		for _, j := range wf.Jobs {
+			written += int64(len(j.WorkflowPayload))
+		}
+		// The same entries again, for the estimate alone.
+		q := newTestParser(context.Background())
+		var doc yaml.Node
+		require.NoError(t, yaml.Unmarshal(body, &doc))
+		root := doc.Content[0]
+		var header []*yaml.Node
+		for i := 0; i < len(root.Content); i += 2 {
+			if headerKeys[root.Content[i].Value] {
+				header = append(header, root.Content[i], root.Content[i+1])
+			}
+		}
+		jobs, err := parseJobs(mappingValue(root, "jobs"))
+		require.NoError(t, err)
+		for _, j := range jobs {
+			combos, keys, err := q.expandMatrix(j.id, j.matrix)
+			require.NoError(t, err)
+			for _, c := range combos {
+				entries = append(entries, entry{job: j, combo: c, keys: keys})
+			}
+		}
+		estimate, err := q.payloadSizes(header, entries)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, estimate, written, "%s", body)
+		assert.Positive(t, estimate)
+		if estimate < written {
+			_, err = Parse(context.Background(), body, (estimate+written)/2)
+			require.ErrorIs(t, err, errs.InvalidArgument, "what the estimate let through is held to the cap as it is written")
+			assert.Contains(t, err.Error(), "MAX_RUN_PAYLOAD_BYTES")
 		}
 	}
 }

@@ -39,10 +39,13 @@ const maxWorkflowJobs = 256
 
 // Parse reads a workflow file. Everything wrong with it is an
 // errs.InvalidArgument whose message says what and where. The work it does
-// is bounded (see maxParseSteps), and it stops when ctx ends.
-func Parse(ctx context.Context, content []byte) (*Workflow, error) {
+// is bounded (see maxParseSteps), and it stops when ctx ends. maxPayloadBytes
+// caps the single-job workflows of all the run's jobs together: each repeats
+// the file's header, so a large env times a large matrix is refused before
+// the payloads are written.
+func Parse(ctx context.Context, content []byte, maxPayloadBytes int64) (*Workflow, error) {
 	p := &parser{budget: newBudget(ctx, maxParseSteps), texts: map[*yaml.Node]string{}}
-	return p.parse(content)
+	return p.parse(content, maxPayloadBytes)
 }
 
 // parser holds what one Parse call needs beyond the file itself.
@@ -52,7 +55,7 @@ type parser struct {
 	renders int                   // values rendered as YAML, counted for tests
 }
 
-func (p *parser) parse(content []byte) (*Workflow, error) {
+func (p *parser) parse(content []byte, maxPayloadBytes int64) (*Workflow, error) {
 	if err := p.alive(); err != nil {
 		return nil, err
 	}
@@ -104,8 +107,8 @@ func (p *parser) parse(content []byte) (*Workflow, error) {
 	if err := checkNeeds(jobs); err != nil {
 		return nil, err
 	}
-	// Every combination first, so that the job cap is checked before any
-	// payload is written.
+	// Every combination first, so that the job cap and the payload cap
+	// are both checked before any payload is written.
 	var entries []entry
 	for _, j := range jobs {
 		combos, keys, err := p.expandMatrix(j.id, j.matrix)
@@ -119,6 +122,14 @@ func (p *parser) parse(content []byte) (*Workflow, error) {
 			entries = append(entries, entry{job: j, combo: c, keys: keys})
 		}
 	}
+	sizes, err := p.payloadSizes(header, entries)
+	if err != nil {
+		return nil, err
+	}
+	if sizes > maxPayloadBytes {
+		return nil, payloadTooLarge(sizes, maxPayloadBytes)
+	}
+	var stored int64
 	for _, e := range entries {
 		if err := p.alive(); err != nil {
 			return nil, err
@@ -126,6 +137,11 @@ func (p *parser) parse(content []byte) (*Workflow, error) {
 		in, err := p.jobInput(header, e)
 		if err != nil {
 			return nil, err
+		}
+		// The estimate leaves out names and labels resolved from the
+		// matrix; the bytes actually written are held to the cap too.
+		if stored += int64(len(in.WorkflowPayload)); stored > maxPayloadBytes {
+			return nil, payloadTooLarge(stored, maxPayloadBytes)
 		}
 		wf.Jobs = append(wf.Jobs, in)
 	}

@@ -10,12 +10,16 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/options"
 )
 
-// parseFile parses with a context that never ends.
+// defaultMaxPayload is the run payload cap a server starts with.
+func defaultMaxPayload() int64 { return options.Default().Actions.MaxRunPayloadBytes }
+
+// parseFile parses with the default limits and a context that never ends.
 func parseFile(t *testing.T, content []byte) (*Workflow, error) {
 	t.Helper()
-	return Parse(context.Background(), content)
+	return Parse(context.Background(), content, defaultMaxPayload())
 }
 
 // singleJob decodes a payload the way act_runner does, as a plain workflow.

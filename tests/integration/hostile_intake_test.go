@@ -10,15 +10,71 @@ import (
 	"github.com/stretchr/testify/require"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
+	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
-// storedJobs counts the job table's rows.
-func storedJobs(t *testing.T, s *testserver.Server) int64 {
+// bigEnvMatrix is the storage attack of issue 10: an env of envBytes and a
+// 256-combination matrix, so that each of the 256 jobs would repeat the
+// env in its payload.
+func bigEnvMatrix(envBytes int) string {
+	var b strings.Builder
+	b.WriteString("name: amplify\non: push\nenv:\n  BIG: ")
+	b.WriteString(strings.Repeat("x", envBytes))
+	b.WriteString("\njobs:\n  m:\n    runs-on: linux\n    strategy:\n      matrix:\n        a: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\n        b: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]\n    steps:\n      - run: echo $BIG\n")
+	return b.String()
+}
+
+// storedPayloadBytes is what the job table holds in workflow payloads.
+func storedPayloadBytes(t *testing.T, s *testserver.Server) (jobs, bytes int64) {
 	t.Helper()
-	n, err := s.Engine.Count(new(actions_model.RunJob))
-	require.NoError(t, err)
-	return n
+	var all []*actions_model.RunJob
+	require.NoError(t, db.GetEngine(s.Ctx).Cols("workflow_payload").Find(&all))
+	for _, j := range all {
+		bytes += int64(len(j.WorkflowPayload))
+	}
+	return int64(len(all)), bytes
+}
+
+// TestHostile_RunPayloadBytesAreCapped replays the storage attack: a 1 MB
+// env times a 256-job matrix would have stored 256 copies of the env. It is
+// refused with 422 naming MAX_RUN_PAYLOAD_BYTES, and nothing is stored; a
+// workflow under the cap is stored whole, and each job's payload is still a
+// complete single-job workflow with the header.
+func TestHostile_RunPayloadBytesAreCapped(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *testserver.Server) {
+		_, admin := newUser(t, s, "root", true)
+		s.CreateRepo(t, "acme", "app")
+		path := "/api/v1/repos/acme/app/actions/runs"
+
+		res := admin.do(t, "POST", path, map[string]any{"workflow": bigEnvMatrix(1_000_000)})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, "%s", res.Body)
+		assert.Contains(t, res.message(t), "MAX_RUN_PAYLOAD_BYTES")
+		assert.Contains(t, res.message(t), fmt.Sprint(options.Default().Actions.MaxRunPayloadBytes))
+		jobs, bytes := storedPayloadBytes(t, s)
+		assert.Zero(t, jobs, "no job stored")
+		assert.Zero(t, bytes)
+		runs, err := db.GetEngine(s.Ctx).Count(new(actions_model.Run))
+		require.NoError(t, err)
+		assert.Zero(t, runs, "no run stored")
+		t.Logf("1 MB env × 256 jobs: %d jobs, %d payload bytes stored", jobs, bytes)
+
+		small := bigEnvMatrix(40_000)
+		startRun(t, admin, "acme/app", small)
+		jobs, bytes = storedPayloadBytes(t, s)
+		assert.EqualValues(t, 256, jobs)
+		assert.Greater(t, bytes, int64(256*40_000), "each job carries the env")
+		assert.LessOrEqual(t, bytes, options.Default().Actions.MaxRunPayloadBytes)
+		t.Logf("40 KB env × 256 jobs: %d payload bytes stored", bytes)
+
+		r := instanceRunner(t, s, "r1", false, "linux")
+		task := fetch(t, r)
+		require.NotNil(t, task)
+		payload := string(task.WorkflowPayload)
+		assert.Contains(t, payload, strings.Repeat("x", 40_000), "the runner gets the header")
+		assert.Contains(t, payload, "echo $BIG", "and the job")
+	}, func(o *options.Options) { o.API.RateLimit = 0 })
 }
 
 // TestHostile_IntakeFloodIsRefusedCheaply sends the 32 KB, 1,500-entry
@@ -39,5 +95,6 @@ func TestHostile_IntakeFloodIsRefusedCheaply(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status, "%s", res.Body)
 		assert.Contains(t, res.message(t), "more than 256 jobs")
 	}
-	assert.Zero(t, storedJobs(t, s))
+	jobs, _ := storedPayloadBytes(t, s)
+	assert.Zero(t, jobs)
 }

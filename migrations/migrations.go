@@ -32,6 +32,7 @@ var steps = []Step{
 	{10, "index waiting jobs by owner and repository for scoped runners' claims", v0010AddScopedClaimIndexes},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit},
+	{15, "count task outputs, date label sets' last use, index owners' unfinished jobs by label set", v0015BoundOutputsAndLabelSets},
 }
 
 // schemaVersion records how far a database has been migrated.

@@ -78,6 +78,11 @@ type Actions struct {
 	// defaults, permissions), so a large env times a large matrix is
 	// refused before anything is written.
 	MaxRunPayloadBytes int64 // MAX_RUN_PAYLOAD_BYTES
+	// MaxLabelSetsPerOwner caps the distinct runs-on label sets an owner's
+	// unfinished jobs may use (0: no limit); a run past it is refused before
+	// anything is written. Each set is matched against on every claim and is
+	// a series of the waiting-jobs metric.
+	MaxLabelSetsPerOwner int // MAX_LABEL_SETS_PER_OWNER
 	// DefaultActionsURL is where runners fetch `uses:` actions given without a host.
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
@@ -116,6 +121,9 @@ type Actions struct {
 	RemoveOfflineRunnersAfter time.Duration // REMOVE_OFFLINE_RUNNERS_AFTER
 	// WaitingJobMaxAge: a job waiting this long for a runner is cancelled.
 	WaitingJobMaxAge time.Duration // WAITING_JOB_MAX_AGE
+	// RemoveUnusedLabelSetsAfter: a runs-on label set no unfinished job has
+	// and none has used for this long is removed.
+	RemoveUnusedLabelSetsAfter time.Duration // REMOVE_UNUSED_LABEL_SETS_AFTER
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -162,6 +170,9 @@ type Webhook struct {
 type Metrics struct {
 	Enabled bool   // ENABLED
 	Token   string // TOKEN: when set, scrapes must send "Authorization: Bearer <TOKEN>"
+	// MaxLabelSetSeries bounds the series of the waiting-jobs metric: the
+	// label sets with the most waiting jobs, and one "other" for the rest.
+	MaxLabelSetSeries int // MAX_LABEL_SET_SERIES
 }
 
 // Default returns the configuration used when nothing is set.
@@ -181,25 +192,27 @@ func Default() *Options {
 			MaxOpenConns: 32,
 		},
 		Actions: Actions{
-			EphemeralLogGrace:    5 * time.Minute,
-			RunnerOfflineAfter:   time.Minute,
-			RunnerAuthCacheTTL:   30 * time.Second,
-			MaxLogRowsPerRequest: 10000,
-			MaxLogRowBytes:       64 << 10,
-			MaxLogBytesPerTask:   256 << 20,
-			MaxLabels:            64,
-			MaxRunPayloadBytes:   16 << 20,
-			JobTimeout:           3 * time.Hour,
-			FetchTaskWait:        3 * time.Second,
-			FetchTaskMaxWaiting:  1000,
-			TasksVersionRecheck:  50 * time.Millisecond,
-			DefaultActionsURL:    "https://github.com",
-			RegisterRateLimit:    10,
-			RegisterRateBurst:    10,
-			MaintenanceInterval:  time.Minute,
-			TaskStaleAfter:       10 * time.Minute,
-			EphemeralIdleAfter:   24 * time.Hour,
-			WaitingJobMaxAge:     24 * time.Hour,
+			EphemeralLogGrace:          5 * time.Minute,
+			RunnerOfflineAfter:         time.Minute,
+			RunnerAuthCacheTTL:         30 * time.Second,
+			MaxLogRowsPerRequest:       10000,
+			MaxLogRowBytes:             64 << 10,
+			MaxLogBytesPerTask:         256 << 20,
+			MaxLabels:                  64,
+			MaxRunPayloadBytes:         16 << 20,
+			MaxLabelSetsPerOwner:       200,
+			JobTimeout:                 3 * time.Hour,
+			FetchTaskWait:              3 * time.Second,
+			FetchTaskMaxWaiting:        1000,
+			TasksVersionRecheck:        50 * time.Millisecond,
+			DefaultActionsURL:          "https://github.com",
+			RegisterRateLimit:          10,
+			RegisterRateBurst:          10,
+			MaintenanceInterval:        time.Minute,
+			TaskStaleAfter:             10 * time.Minute,
+			EphemeralIdleAfter:         24 * time.Hour,
+			WaitingJobMaxAge:           24 * time.Hour,
+			RemoveUnusedLabelSetsAfter: time.Hour,
 		},
 		API: API{
 			DefaultPagingNum: 30,
@@ -208,7 +221,7 @@ func Default() *Options {
 			RateLimitBurst:   100,
 		},
 		Session: Session{LifeTime: 24 * time.Hour},
-		Metrics: Metrics{Enabled: true},
+		Metrics: Metrics{Enabled: true, MaxLabelSetSeries: 50},
 		Webhook: Webhook{
 			AllowedHostList: "external",
 			DeliverTimeout:  5,
@@ -248,6 +261,9 @@ func (o *Options) Validate() error {
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
 	}
+	if o.Actions.MaxLabelSetsPerOwner < 0 || o.Metrics.MaxLabelSetSeries < 0 {
+		errs = append(errs, errors.New("[actions] MAX_LABEL_SETS_PER_OWNER and [metrics] MAX_LABEL_SET_SERIES must not be negative"))
+	}
 	if o.Actions.MaxRunPayloadBytes <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_RUN_PAYLOAD_BYTES must be positive"))
 	}
@@ -260,7 +276,7 @@ func (o *Options) Validate() error {
 	if o.API.DefaultPagingNum <= 0 || o.API.MaxResponseItems < o.API.DefaultPagingNum {
 		errs = append(errs, errors.New("[api] DEFAULT_PAGING_NUM must be positive and at most MAX_RESPONSE_ITEMS"))
 	}
-	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 {
+	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 || a.RemoveUnusedLabelSetsAfter < 0 {
 		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
 	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {

@@ -33,8 +33,11 @@ func newMetrics(ctx context.Context, x *xorm.Engine, svc *actions_service.Servic
 	return m, err
 }
 
-// metricsHandler serves /metrics, behind a bearer token when one is configured.
+// metricsHandler serves /metrics as the [metrics] options say: behind a
+// bearer token when one is configured, with at most MAX_LABEL_SET_SERIES
+// label sets by name.
 func metricsHandler(o options.Metrics, m *metrics.Metrics) http.Handler {
+	m.SetLabelSetSeries(o.MaxLabelSetSeries)
 	h := m.Handler()
 	if o.Token == "" {
 		return h

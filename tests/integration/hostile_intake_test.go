@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,4 +98,63 @@ func TestHostile_IntakeFloodIsRefusedCheaply(t *testing.T) {
 	}
 	jobs, _ := storedPayloadBytes(t, s)
 	assert.Zero(t, jobs)
+}
+
+// TestHostile_LabelSetFloodIsCapped replays the label set flood of issue
+// 10 (200 requests made 51,208 sets): one owner's runs past
+// MAX_LABEL_SETS_PER_OWNER distinct runs-on sets are refused with 422
+// naming it, nothing of them stored, and /metrics shows at most
+// MAX_LABEL_SET_SERIES sets by name plus one "other".
+func TestHostile_LabelSetFloodIsCapped(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *testserver.Server) {
+		_, admin := newUser(t, s, "root", true)
+		s.CreateRepo(t, "acme", "app")
+		limit := s.Opts.Actions.MaxLabelSetsPerOwner
+		series := s.Opts.Metrics.MaxLabelSetSeries
+		require.Equal(t, 200, limit, "the default")
+		require.Equal(t, 50, series, "the default")
+		accepted, refused := 0, 0
+		for i := range limit + 10 {
+			// 1 to 5 jobs waiting for set i, so the sets' waiting counts differ.
+			vals := make([]string, i%5+1)
+			for j := range vals {
+				vals[j] = fmt.Sprint(j + 1)
+			}
+			wf := fmt.Sprintf("on: push\njobs:\n  j:\n    runs-on: [flood-%03d]\n    strategy:\n      matrix:\n        n: [%s]\n", i, strings.Join(vals, ", "))
+			res := admin.do(t, "POST", "/api/v1/repos/acme/app/actions/runs", map[string]any{"workflow": wf})
+			switch res.Status {
+			case http.StatusCreated:
+				accepted++
+			case http.StatusUnprocessableEntity:
+				refused++
+				assert.Contains(t, res.message(t), "MAX_LABEL_SETS_PER_OWNER")
+			default:
+				t.Fatalf("run %d: %d %s", i, res.Status, res.Body)
+			}
+		}
+		assert.Equal(t, limit, accepted)
+		assert.Equal(t, 10, refused)
+		sets, err := s.Engine.Count(new(actions_model.LabelSet))
+		require.NoError(t, err)
+		assert.EqualValues(t, limit, sets, "no set of a refused run is stored")
+
+		res, err := http.Get(s.URL + "/metrics")
+		require.NoError(t, err)
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.NoError(t, res.Body.Close())
+		var lines, other int
+		for _, l := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(l, "runnerhub_jobs_waiting{") {
+				lines++
+				if strings.HasPrefix(l, `runnerhub_jobs_waiting{labels="other"}`) {
+					other++
+				}
+			}
+		}
+		assert.Equal(t, series+1, lines, "at most MAX_LABEL_SET_SERIES sets by name and one other")
+		assert.Equal(t, 1, other)
+		assert.Contains(t, string(body), `runnerhub_jobs_waiting{labels="flood-004"} 5`, "the sets with most waiting jobs are shown by name")
+		t.Logf("/metrics: %d bytes, %d jobs_waiting series for %d label sets", len(body), lines, sets)
+	}, func(o *options.Options) { o.API.RateLimit = 0 })
 }

@@ -279,6 +279,9 @@ func (o *Options) Validate() error {
 	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 || a.RemoveUnusedLabelSetsAfter < 0 {
 		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
 	}
+	if a := o.Actions.RemoveUnusedLabelSetsAfter; a > 0 && a < minRemoveUnusedLabelSetsAfter {
+		errs = append(errs, fmt.Errorf("[actions] REMOVE_UNUSED_LABEL_SETS_AFTER must be 0 (off) or at least %s, well above how often a set's use is recorded", minRemoveUnusedLabelSetsAfter))
+	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
 		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))
 	}
@@ -291,6 +294,11 @@ func (o *Options) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// minRemoveUnusedLabelSetsAfter leaves room above the minute within which a
+// label set's use is not written again (actions_model.LabelSetTouchEvery),
+// and for clocks of processes that disagree a little.
+const minRemoveUnusedLabelSetsAfter = 10 * time.Minute
 
 // minTaskStaleAfter leaves room for a runner's reports, which refresh its
 // last contact at most every 10 seconds.

@@ -66,6 +66,10 @@ func TestLoad_RejectsBadValues(t *testing.T) {
 		"bad duration": "RUNNERHUB__ACTIONS__EPHEMERAL_LOG_GRACE=soon",
 		"bad db type":  "RUNNERHUB__DATABASE__DB_TYPE=oracle",
 		"pg no host":   "RUNNERHUB__DATABASE__DB_TYPE=postgres",
+		"payload cap":  "RUNNERHUB__ACTIONS__MAX_RUN_PAYLOAD_BYTES=0",
+		"set cap":      "RUNNERHUB__ACTIONS__MAX_LABEL_SETS_PER_OWNER=-1",
+		"series":       "RUNNERHUB__METRICS__MAX_LABEL_SET_SERIES=-1",
+		"sets removed": "RUNNERHUB__ACTIONS__REMOVE_UNUSED_LABEL_SETS_AFTER=2m",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load("", []string{env})

@@ -21,17 +21,33 @@ func (LabelSet) TableName() string { return "action_label_set" }
 // LabelList returns the set's label names.
 func (s *LabelSet) LabelList() []string { return decodeStrings(s.Labels) }
 
+// LabelSetTouchEvery is how stale, in seconds, a set's last use may get
+// before a job queued on it writes it again: most queued jobs then only
+// read the row, and jobs on one busy set do not queue behind each other's
+// row lock. The maintenance loop's age must be well above it.
+const LabelSetTouchEvery = 60
+
 // EnsureLabelSet records the set of j's runs-on labels as used at now,
-// creating it if it is new or was removed. The update comes first: it
-// write-locks the row until the transaction ends, so a removal running at
-// the same time either waits and then finds the set freshly used, or has
-// removed it already and the insert brings it back.
+// creating it if it is new or was removed. A set used within
+// LabelSetTouchEvery is left as it is: far too fresh for any removal. An
+// older one is updated first, which write-locks the row until the
+// transaction ends, so a removal running at the same time either waits
+// and then finds the set freshly used, or has removed it already and the
+// insert brings it back.
 func EnsureLabelSet(ctx context.Context, j *RunJob, now int64) error {
-	if _, err := db.GetEngine(ctx).Exec("UPDATE action_label_set SET last_used = ? WHERE label_key = ?", now, j.LabelKey); err != nil {
+	var lastUsed []int64
+	if err := db.GetEngine(ctx).Table("action_label_set").Where("label_key = ?", j.LabelKey).Cols("last_used").Find(&lastUsed); err != nil {
 		return db.Wrap(err)
 	}
-	// Zero rows changed may also mean the row holds this second already
-	// (MySQL counts changed rows); the insert then does nothing.
+	if len(lastUsed) == 1 && lastUsed[0] >= now-LabelSetTouchEvery {
+		return nil
+	}
+	if len(lastUsed) == 1 {
+		if _, err := db.GetEngine(ctx).Exec("UPDATE action_label_set SET last_used = ? WHERE label_key = ?", now, j.LabelKey); err != nil {
+			return db.Wrap(err)
+		}
+	}
+	// When the update found no row (a removal won), or there was none.
 	return db.InsertIgnore(ctx, "action_label_set", []string{"label_key", "labels", "last_used"}, j.LabelKey, j.RunsOn, now)
 }
 

@@ -31,8 +31,11 @@ func newMetrics(ctx context.Context, svc *actions_service.Service) (*metrics.Met
 	return m, err
 }
 
-// metricsHandler serves /metrics, behind a bearer token when one is configured.
+// metricsHandler serves /metrics as the [metrics] options say: behind a
+// bearer token when one is configured, with at most MAX_LABEL_SET_SERIES
+// label sets by name.
 func metricsHandler(o options.Metrics, m *metrics.Metrics) http.Handler {
+	m.SetLabelSetSeries(o.MaxLabelSetSeries)
 	h := m.Handler()
 	if o.Token == "" {
 		return h

@@ -114,6 +114,8 @@ func fill(cfg *ini.File, o *Options) error {
 	r.int("actions", "MAX_LOG_ROW_BYTES", &a.MaxLogRowBytes)
 	r.int64("actions", "MAX_LOG_BYTES_PER_TASK", &a.MaxLogBytesPerTask)
 	r.int("actions", "MAX_LABELS", &a.MaxLabels)
+	r.int64("actions", "MAX_RUN_PAYLOAD_BYTES", &a.MaxRunPayloadBytes)
+	r.int("actions", "MAX_LABEL_SETS_PER_OWNER", &a.MaxLabelSetsPerOwner)
 	r.duration("actions", "JOB_TIMEOUT", &a.JobTimeout)
 	r.duration("actions", "FETCH_TASK_WAIT", &a.FetchTaskWait)
 	r.int("actions", "FETCH_TASK_MAX_WAITING", &a.FetchTaskMaxWaiting)
@@ -127,6 +129,7 @@ func fill(cfg *ini.File, o *Options) error {
 	r.duration("actions", "REMOVE_OFFLINE_RUNNERS_AFTER", &a.RemoveOfflineRunnersAfter)
 	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
 	r.str("actions", "LEGACY_LOG_PATH", &a.LegacyLogPath)
+	r.duration("actions", "REMOVE_UNUSED_LABEL_SETS_AFTER", &a.RemoveUnusedLabelSetsAfter)
 
 	api := &o.API
 	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)
@@ -139,6 +142,7 @@ func fill(cfg *ini.File, o *Options) error {
 
 	r.bool("metrics", "ENABLED", &o.Metrics.Enabled)
 	r.str("metrics", "TOKEN", &o.Metrics.Token)
+	r.int("metrics", "MAX_LABEL_SET_SERIES", &o.Metrics.MaxLabelSetSeries)
 
 	w := &o.Webhook
 	r.str("webhook", "ALLOWED_HOST_LIST", &w.AllowedHostList)

@@ -100,6 +100,16 @@ type Actions struct {
 	MaxLogRowBytes       int           // MAX_LOG_ROW_BYTES
 	MaxLogBytesPerTask   int64         // MAX_LOG_BYTES_PER_TASK
 	MaxLabels            int           // MAX_LABELS
+	// MaxRunPayloadBytes caps the single-job workflows one run stores, all
+	// its jobs together: each repeats the file's header (name, on, env,
+	// defaults, permissions), so a large env times a large matrix is
+	// refused before anything is written.
+	MaxRunPayloadBytes int64 // MAX_RUN_PAYLOAD_BYTES
+	// MaxLabelSetsPerOwner caps the distinct runs-on label sets an owner's
+	// unfinished jobs may use (0: no limit); a run past it is refused before
+	// anything is written. Each set is matched against on every claim and is
+	// a series of the waiting-jobs metric.
+	MaxLabelSetsPerOwner int // MAX_LABEL_SETS_PER_OWNER
 	// DefaultActionsURL is where runners fetch `uses:` actions given without a host.
 	DefaultActionsURL string // DEFAULT_ACTIONS_URL
 	// JobTimeout is the longest a task may run; its runtime token expires then at the latest.
@@ -141,6 +151,9 @@ type Actions struct {
 	// LegacyLogPath is Gitea's actions_log storage folder, where the logs of
 	// tasks Gitea finished stay after Runnerhub adopted its database.
 	LegacyLogPath string // LEGACY_LOG_PATH
+	// RemoveUnusedLabelSetsAfter: a runs-on label set no unfinished job has
+	// and none has used for this long is removed.
+	RemoveUnusedLabelSetsAfter time.Duration // REMOVE_UNUSED_LABEL_SETS_AFTER
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -187,6 +200,9 @@ type Webhook struct {
 type Metrics struct {
 	Enabled bool   // ENABLED
 	Token   string // TOKEN: when set, scrapes must send "Authorization: Bearer <TOKEN>"
+	// MaxLabelSetSeries bounds the series of the waiting-jobs metric: the
+	// label sets with the most waiting jobs, and one "other" for the rest.
+	MaxLabelSetSeries int // MAX_LABEL_SET_SERIES
 }
 
 // Default returns the configuration used when nothing is set.
@@ -211,24 +227,27 @@ func Default() *Options {
 			MaxOpenConns: 32,
 		},
 		Actions: Actions{
-			EphemeralLogGrace:    5 * time.Minute,
-			RunnerOfflineAfter:   time.Minute,
-			RunnerAuthCacheTTL:   30 * time.Second,
-			MaxLogRowsPerRequest: 10000,
-			MaxLogRowBytes:       64 << 10,
-			MaxLogBytesPerTask:   256 << 20,
-			MaxLabels:            64,
-			JobTimeout:           3 * time.Hour,
-			FetchTaskWait:        3 * time.Second,
-			FetchTaskMaxWaiting:  1000,
-			TasksVersionRecheck:  50 * time.Millisecond,
-			DefaultActionsURL:    "https://github.com",
-			RegisterRateLimit:    10,
-			RegisterRateBurst:    10,
-			MaintenanceInterval:  time.Minute,
-			TaskStaleAfter:       10 * time.Minute,
-			EphemeralIdleAfter:   24 * time.Hour,
-			WaitingJobMaxAge:     24 * time.Hour,
+			EphemeralLogGrace:          5 * time.Minute,
+			RunnerOfflineAfter:         time.Minute,
+			RunnerAuthCacheTTL:         30 * time.Second,
+			MaxLogRowsPerRequest:       10000,
+			MaxLogRowBytes:             64 << 10,
+			MaxLogBytesPerTask:         256 << 20,
+			MaxLabels:                  64,
+			MaxRunPayloadBytes:         16 << 20,
+			MaxLabelSetsPerOwner:       200,
+			JobTimeout:                 3 * time.Hour,
+			FetchTaskWait:              3 * time.Second,
+			FetchTaskMaxWaiting:        1000,
+			TasksVersionRecheck:        50 * time.Millisecond,
+			DefaultActionsURL:          "https://github.com",
+			RegisterRateLimit:          10,
+			RegisterRateBurst:          10,
+			MaintenanceInterval:        time.Minute,
+			TaskStaleAfter:             10 * time.Minute,
+			EphemeralIdleAfter:         24 * time.Hour,
+			WaitingJobMaxAge:           24 * time.Hour,
+			RemoveUnusedLabelSetsAfter: time.Hour,
 		},
 		API: API{
 			DefaultPagingNum: 30,
@@ -238,7 +257,7 @@ func Default() *Options {
 		},
 		Session:  Session{LifeTime: 24 * time.Hour},
 		Accounts: Accounts{Source: AccountsStandalone},
-		Metrics:  Metrics{Enabled: true},
+		Metrics:  Metrics{Enabled: true, MaxLabelSetSeries: 50},
 		Webhook: Webhook{
 			AllowedHostList: "external",
 			DeliverTimeout:  5,
@@ -281,6 +300,12 @@ func (o *Options) Validate() error {
 	if o.Actions.MaxLabels <= 0 {
 		errs = append(errs, errors.New("[actions] MAX_LABELS must be positive"))
 	}
+	if o.Actions.MaxLabelSetsPerOwner < 0 || o.Metrics.MaxLabelSetSeries < 0 {
+		errs = append(errs, errors.New("[actions] MAX_LABEL_SETS_PER_OWNER and [metrics] MAX_LABEL_SET_SERIES must not be negative"))
+	}
+	if o.Actions.MaxRunPayloadBytes <= 0 {
+		errs = append(errs, errors.New("[actions] MAX_RUN_PAYLOAD_BYTES must be positive"))
+	}
 	if o.Actions.FetchTaskWait < 0 || o.Actions.FetchTaskMaxWaiting < 0 || o.Actions.TasksVersionRecheck <= 0 {
 		errs = append(errs, errors.New("[actions] FETCH_TASK_WAIT and FETCH_TASK_MAX_WAITING must not be negative, TASKS_VERSION_RECHECK must be positive"))
 	}
@@ -290,8 +315,11 @@ func (o *Options) Validate() error {
 	if o.API.DefaultPagingNum <= 0 || o.API.MaxResponseItems < o.API.DefaultPagingNum {
 		errs = append(errs, errors.New("[api] DEFAULT_PAGING_NUM must be positive and at most MAX_RESPONSE_ITEMS"))
 	}
-	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 {
+	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 || a.RemoveUnusedLabelSetsAfter < 0 {
 		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
+	}
+	if a := o.Actions.RemoveUnusedLabelSetsAfter; a > 0 && a < minRemoveUnusedLabelSetsAfter {
+		errs = append(errs, fmt.Errorf("[actions] REMOVE_UNUSED_LABEL_SETS_AFTER must be 0 (off) or at least %s, well above how often a set's use is recorded", minRemoveUnusedLabelSetsAfter))
 	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
 		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))
@@ -308,6 +336,11 @@ func (o *Options) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// minRemoveUnusedLabelSetsAfter leaves room above the minute within which a
+// label set's use is not written again (actions_model.LabelSetTouchEvery),
+// and for clocks of processes that disagree a little.
+const minRemoveUnusedLabelSetsAfter = 10 * time.Minute
 
 // minTaskStaleAfter leaves room for a runner's reports, which refresh its
 // last contact at most every 10 seconds.

@@ -74,6 +74,10 @@ func TestLoad_RejectsBadValues(t *testing.T) {
 		"pg no host":   "RUNNERHUB__DATABASE__DB_TYPE=postgres",
 		"bad proxy":    "RUNNERHUB__SERVER__TRUSTED_PROXIES=10.0.0.0/8,proxy.example",
 		"bad accounts": "RUNNERHUB__ACCOUNTS__SOURCE=ldap",
+		"payload cap":  "RUNNERHUB__ACTIONS__MAX_RUN_PAYLOAD_BYTES=0",
+		"set cap":      "RUNNERHUB__ACTIONS__MAX_LABEL_SETS_PER_OWNER=-1",
+		"series":       "RUNNERHUB__METRICS__MAX_LABEL_SET_SERIES=-1",
+		"sets removed": "RUNNERHUB__ACTIONS__REMOVE_UNUSED_LABEL_SETS_AFTER=2m",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load("", []string{env})

@@ -23,6 +23,8 @@ type Task struct {
 	LogLength    int64  `xorm:"NOT NULL DEFAULT 0"` // rows stored: the ack index
 	LogSize      int64  `xorm:"NOT NULL DEFAULT 0"` // bytes of row content stored
 	LogClosed    bool   `xorm:"NOT NULL DEFAULT false"`
+	OutputSize   int64  `xorm:"NOT NULL DEFAULT 0"` // bytes of output keys and values stored
+	OutputCount  int64  `xorm:"NOT NULL DEFAULT 0"` // output keys stored
 	// LegacyLogFilename names the finished log Gitea left in its actions_log
 	// storage; empty when the log is in action_log_chunk.
 	LegacyLogFilename string `xorm:"VARCHAR(1024) NOT NULL DEFAULT ''"`

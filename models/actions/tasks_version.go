@@ -45,4 +45,3 @@ func IncreaseTasksVersion(ctx context.Context, ownerID, repoID int64) error {
 	}
 	return nil
 }
-

@@ -36,7 +36,7 @@ func Open(o options.Database) (*xorm.Engine, error) {
 		return nil, err
 	}
 	if o.LogSQL {
-		e.SetLogger(xormlog.NewSimpleLogger(os.Stderr))
+		e.SetLogger(NewSQLLogger(os.Stderr)) // values of secret columns left out
 		e.ShowSQL(true)
 	}
 	return e, nil

@@ -9,8 +9,12 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +37,9 @@ type Metrics struct {
 	registry    *prometheus.Registry
 	jobWait     prometheus.Histogram
 	maintenance *prometheus.CounterVec
+	// waitingSeries bounds the series of jobs_waiting (see boundWaiting);
+	// read at every scrape, set at wiring time.
+	waitingSeries atomic.Int64
 
 	// WebhookDeliveries counts webhook delivery attempts by outcome: one of
 	// DeliverySucceeded, DeliveryFailed, DeliveryError, and DeliveryGaveUp
@@ -67,6 +74,7 @@ func New() *Metrics {
 			Help:      "Webhook delivery attempts made by this process, by outcome.",
 		}, []string{"outcome"}),
 	}
+	m.waitingSeries.Store(DefaultLabelSetSeries)
 	m.registry.MustRegister(
 		m.jobWait, m.maintenance, m.WebhookDeliveries,
 		collectors.NewGoCollector(),
@@ -80,6 +88,23 @@ func New() *Metrics {
 // fleet gauges are missing, which alerting can tell from zero.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry, ErrorHandling: promhttp.ContinueOnError})
+}
+
+// DefaultLabelSetSeries is how many label sets jobs_waiting shows by name
+// unless SetLabelSetSeries says otherwise.
+const DefaultLabelSetSeries = 50
+
+// OtherLabelSets is the labels value of the jobs_waiting series that sums
+// the label sets not shown by name. A set whose labels read the same is
+// counted in it too, so that no two series share a value.
+const OtherLabelSets = "other"
+
+// SetLabelSetSeries sets how many label sets jobs_waiting shows by name,
+// those with the most waiting jobs ([metrics] MAX_LABEL_SET_SERIES); the
+// rest are summed in one OtherLabelSets series, so that a flood of label
+// sets cannot flood the scrape.
+func (m *Metrics) SetLabelSetSeries(n int) {
+	m.waitingSeries.Store(int64(max(n, 0)))
 }
 
 // Register adds a collector, for parts that keep their own.
@@ -127,7 +152,7 @@ type FleetFunc func(ctx context.Context) (*Fleet, error)
 // WatchFleet reports the fleet gauges, read by read on every scrape with at
 // most timeout to answer. A failed read leaves them out of that scrape.
 func (m *Metrics) WatchFleet(ctx context.Context, read FleetFunc, timeout time.Duration) error {
-	return m.registry.Register(&fleetCollector{ctx: ctx, read: read, timeout: timeout})
+	return m.registry.Register(&fleetCollector{ctx: ctx, read: read, timeout: timeout, series: &m.waitingSeries})
 }
 
 var (
@@ -143,6 +168,7 @@ type fleetCollector struct {
 	ctx     context.Context // carries the database engine; a scrape adds its deadline
 	read    FleetFunc
 	timeout time.Duration
+	series  *atomic.Int64 // label sets shown by name
 }
 
 func (c *fleetCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -163,7 +189,41 @@ func (c *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(runnersDesc, prometheus.GaugeValue, float64(f.Runners))
 	ch <- prometheus.MustNewConstMetric(onlineDesc, prometheus.GaugeValue, float64(f.RunnersOnline))
 	ch <- prometheus.MustNewConstMetric(busyDesc, prometheus.GaugeValue, float64(f.RunnersBusy))
-	for labels, n := range f.Waiting {
-		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(n), labels)
+	for _, w := range boundWaiting(f.Waiting, int(c.series.Load())) {
+		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(w.count), w.labels)
 	}
+}
+
+type waitingSeries struct {
+	labels string
+	count  int64
+}
+
+// boundWaiting keeps the n label sets with the most waiting jobs (the
+// first by name among equals, so that scrapes agree) and sums the rest into
+// one OtherLabelSets series: at most n+1 series whatever the queue holds.
+func boundWaiting(waiting map[string]int64, n int) []waitingSeries {
+	all := make([]waitingSeries, 0, len(waiting))
+	var other int64
+	folded := false
+	for labels, count := range waiting {
+		if labels == OtherLabelSets {
+			other, folded = other+count, true
+			continue
+		}
+		all = append(all, waitingSeries{labels, count})
+	}
+	slices.SortFunc(all, func(a, b waitingSeries) int {
+		return cmp.Or(cmp.Compare(b.count, a.count), strings.Compare(a.labels, b.labels))
+	})
+	if len(all) > n {
+		for _, w := range all[n:] {
+			other += w.count
+		}
+		all, folded = all[:n], true
+	}
+	if folded {
+		all = append(all, waitingSeries{OtherLabelSets, other})
+	}
+	return all
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,4 +89,55 @@ func TestWatchFleet_ReadsAtScrapeTime(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code, "the process's own counters are still served")
 	assert.Contains(t, body, `runnerhub_maintenance_actions_total{kind="during_outage"} 1`)
 	assert.False(t, strings.Contains(body, "runnerhub_runners_online"), "the fleet gauges are missing, not zero: %s", body)
+}
+
+// TestWatchFleet_BoundsLabelSetSeries: however many label sets have waiting
+// jobs, jobs_waiting has at most N+1 series: the N sets with the most
+// waiting jobs and one "other" with the rest; a set literally named
+// "other" is counted in that one, so no two series collide.
+func TestWatchFleet_BoundsLabelSetSeries(t *testing.T) {
+	waiting := map[string]int64{"other": 7}
+	var total int64 = 7
+	for i := range 200 {
+		waiting[fmt.Sprintf("set-%03d", i)] = int64(i + 1) // set-199 has the most
+		total += int64(i + 1)
+	}
+	m := New()
+	m.SetLabelSetSeries(10)
+	require.NoError(t, m.WatchFleet(context.Background(), func(ctx context.Context) (*Fleet, error) {
+		return &Fleet{Waiting: waiting}, nil
+	}, time.Second))
+	_, body := scrape(t, m)
+	series := map[string]int64{}
+	for _, line := range strings.Split(body, "\n") {
+		var labels string
+		var n int64
+		if _, err := fmt.Sscanf(line, "runnerhub_jobs_waiting{labels=%q} %d", &labels, &n); err == nil {
+			series[labels] = n
+		}
+	}
+	require.Len(t, series, 11, "N sets by name and one other: %s", body)
+	var sum int64
+	for i := 190; i < 200; i++ {
+		name := fmt.Sprintf("set-%03d", i)
+		assert.Equal(t, int64(i+1), series[name], name)
+	}
+	for _, n := range series {
+		sum += n
+	}
+	assert.Equal(t, total, sum, "no waiting job is lost from the total")
+	assert.Equal(t, total-int64(191+200)*10/2, series["other"])
+
+	m.SetLabelSetSeries(0)
+	_, body = scrape(t, m)
+	assert.Equal(t, 1, strings.Count(body, "runnerhub_jobs_waiting{"), "0: one series for all")
+	assert.Contains(t, body, fmt.Sprintf(`runnerhub_jobs_waiting{labels="other"} %d`, total))
+
+	m = New()
+	require.NoError(t, m.WatchFleet(context.Background(), func(ctx context.Context) (*Fleet, error) {
+		return &Fleet{Waiting: map[string]int64{"linux": 2}}, nil
+	}, time.Second))
+	_, body = scrape(t, m)
+	assert.Contains(t, body, `runnerhub_jobs_waiting{labels="linux"} 2`)
+	assert.NotContains(t, body, `labels="other"`, "no other series when every set is shown")
 }

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 type labelSetCache struct {
 	mu       sync.RWMutex
 	loadedAt time.Time // when the last load began
+	ids      []int64   // the ids of sets, in order: what the copy is of
 	sets     []labelSet
 
 	loading sync.Mutex // one load at a time
@@ -28,8 +30,10 @@ type labelSet struct {
 // names can serve: those whose every label it has. A job's label set is
 // stored in the transaction that bumps tasks_version, so a load that began
 // after the version was read (notAfter) knows every set that version counts.
-// A load counts the rows and reads them all only when there are more than
-// it holds: ids are no cursor, as inserts may commit out of id order.
+// A load reads the sets' ids and the rows only when the ids changed: ids
+// are no cursor, as inserts may commit out of id order and the maintenance
+// loop removes sets no job uses, so neither the highest id nor the count
+// tells whether the copy is current.
 func (c *labelSetCache) matching(ctx context.Context, names []string, notAfter time.Time) ([]string, error) {
 	c.mu.RLock()
 	fresh := !c.loadedAt.Before(notAfter)
@@ -64,13 +68,12 @@ func (c *labelSetCache) load(ctx context.Context, notAfter time.Time) error {
 		return nil
 	}
 	start := time.Now()
-	// Sets are only ever added: as many rows as held means the same rows.
-	n, err := actions_model.CountLabelSets(ctx)
+	ids, err := actions_model.LabelSetIDs(ctx)
 	if err != nil {
-		return fmt.Errorf("count label sets: %w", err)
+		return fmt.Errorf("list label sets: %w", err)
 	}
 	c.mu.RLock()
-	same := n == int64(len(c.sets))
+	same := slices.Equal(ids, c.ids)
 	c.mu.RUnlock()
 	if same {
 		c.mu.Lock()
@@ -83,11 +86,13 @@ func (c *labelSetCache) load(ctx context.Context, notAfter time.Time) error {
 		return fmt.Errorf("load label sets: %w", err)
 	}
 	sets := make([]labelSet, len(rows))
+	ids = make([]int64, len(rows)) // as read with the rows
 	for i, s := range rows {
 		sets[i] = labelSet{key: s.LabelKey, labels: s.LabelList()}
+		ids[i] = s.ID
 	}
 	c.mu.Lock()
-	c.sets, c.loadedAt = sets, start
+	c.ids, c.sets, c.loadedAt = ids, sets, start
 	c.mu.Unlock()
 	return nil
 }

@@ -19,6 +19,7 @@ const (
 	MaintenanceIdleEphemeralRemoved = "idle_ephemeral_runner_removed"
 	MaintenanceOfflineRunnerRemoved = "offline_runner_removed"
 	MaintenanceWaitingJobCancelled  = "waiting_job_cancelled"
+	MaintenanceLabelSetRemoved      = "unused_label_set_removed"
 )
 
 // maintenanceBatch bounds the rows one rule handles per pass, so a pass
@@ -50,6 +51,7 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceReport, error)
 		{o.EphemeralIdleAfter, s.removeIdleEphemeralRunners},
 		{o.RemoveOfflineRunnersAfter, s.removeOfflineRunners},
 		{o.WaitingJobMaxAge, s.cancelOldWaitingJobs},
+		{o.RemoveUnusedLabelSetsAfter, s.removeUnusedLabelSets}, // after the rules that end jobs
 	}
 	for _, rule := range rules {
 		if rule.age <= 0 {
@@ -183,7 +185,7 @@ func (s *Service) requeueTask(ctx context.Context, t *actions_model.Task) (bool,
 	if err != nil {
 		return false, err
 	}
-	if err := s.queueJob(ctx, job); err != nil { // bumps tasks_version: runners look again
+	if err := s.queueJob(ctx, job, now); err != nil { // bumps tasks_version: runners look again
 		return false, err
 	}
 	if err := s.jobChanged(ctx, JobChange{Job: job}); err != nil {
@@ -303,6 +305,29 @@ func (s *Service) cancelOldWaitingJobs(ctx context.Context, cutoff int64, rep Ma
 			return err
 		}
 		s.done(ctx, rep, MaintenanceWaitingJobCancelled, "job", j.ID, "run", j.RunID, "queued", j.Queued)
+	}
+	return nil
+}
+
+// removeUnusedLabelSets removes the runs-on label sets that no unfinished
+// job has and none has used since cutoff, so that the sets runners are
+// matched against, and the waiting-jobs metric, stay as short as the queue.
+// A job queued meanwhile marks its set used first (EnsureLabelSet), which
+// the removal's compare-and-set sees; a set removed just before a job
+// needs it again is created anew.
+func (s *Service) removeUnusedLabelSets(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	sets, err := actions_model.FindUnusedLabelSets(ctx, cutoff, maintenanceBatch)
+	if err != nil {
+		return err
+	}
+	for _, set := range sets {
+		ok, err := actions_model.DeleteUnusedLabelSet(ctx, set.ID, cutoff)
+		if err != nil {
+			return err
+		}
+		if ok {
+			s.done(ctx, rep, MaintenanceLabelSetRemoved, "labels", set.LabelList(), "last_used", set.LastUsed)
+		}
 	}
 	return nil
 }

@@ -258,7 +258,10 @@ func TestMaintenance_ReportingRunnerKeepsItsTask(t *testing.T) {
 
 func TestMaintenance_TaskPastJobTimeoutFails(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		f := newMaintFleet(t, ctx, func(a *options.Actions) { a.JobTimeout = time.Hour })
+		f := newMaintFleet(t, ctx, func(a *options.Actions) {
+			a.JobTimeout = time.Hour
+			a.RemoveUnusedLabelSetsAfter = 0 // that rule has its own test
+		})
 		r := f.register("r", false)
 		f.queue(actions_service.JobInput{JobID: "endless"})
 		task := f.take(r)
@@ -327,7 +330,10 @@ func TestMaintenance_OfflineRunnersRemovedOnlyWhenSwitchedOn(t *testing.T) {
 
 func TestMaintenance_OldWaitingJobsCancelled(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		f := newMaintFleet(t, ctx, func(a *options.Actions) { a.TaskStaleAfter, a.JobTimeout = 0, 1000*24*time.Hour })
+		f := newMaintFleet(t, ctx, func(a *options.Actions) {
+			a.TaskStaleAfter, a.JobTimeout = 0, 1000*24*time.Hour
+			a.RemoveUnusedLabelSetsAfter = 0 // that rule has its own test
+		})
 		r := f.register("r", false)
 		chainRun, chain := f.queue(actions_service.JobInput{JobID: "first"}, actions_service.JobInput{JobID: "second", Needs: []string{"first"}})
 		task := f.take(r)

@@ -42,6 +42,13 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 	if err := checkRunInput(in); err != nil {
 		return nil, nil, err
 	}
+	if err := s.checkRunPayloadBytes(in); err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkLabelSets(ctx, in); err != nil {
+		return nil, nil, err
+	}
+	now := s.now().Unix()
 	run := &actions_model.Run{
 		OwnerID: in.OwnerID, RepoID: in.RepoID, Title: in.Title, WorkflowID: in.WorkflowID,
 		Ref: in.Ref, CommitSHA: in.CommitSHA, Event: in.Event, EventPayload: in.EventPayload,
@@ -69,7 +76,7 @@ func (s *Service) CreateRun(ctx context.Context, in RunInput) (*actions_model.Ru
 				return err
 			}
 			if j.Status == actions_model.StatusWaiting {
-				if err := s.queueJob(ctx, j); err != nil {
+				if err := s.queueJob(ctx, j, now); err != nil {
 					return err
 				}
 			}
@@ -118,6 +125,52 @@ func checkRunInput(in RunInput) error {
 		needs[j.JobID] = j.Needs
 	}
 	return checkNoCycle(needs)
+}
+
+// MaxRunPayloadBytes is the most workflow bytes one run may store, all its
+// jobs together ([actions] MAX_RUN_PAYLOAD_BYTES). The workflow intake checks
+// it before it writes the payloads; CreateRun checks it again for a host
+// that builds its own.
+func (s *Service) MaxRunPayloadBytes() int64 { return s.opts.MaxRunPayloadBytes }
+
+func (s *Service) checkRunPayloadBytes(in RunInput) error {
+	var total int64
+	for _, j := range in.Jobs {
+		total += int64(len(j.WorkflowPayload))
+	}
+	if total > s.opts.MaxRunPayloadBytes {
+		return fmt.Errorf("%w: the run's jobs hold %d bytes of workflow, more than the limit of %d bytes ([actions] MAX_RUN_PAYLOAD_BYTES)",
+			errs.InvalidArgument, total, s.opts.MaxRunPayloadBytes)
+	}
+	return nil
+}
+
+// checkLabelSets refuses a run that would take its owner's unfinished jobs
+// past MAX_LABEL_SETS_PER_OWNER distinct runs-on sets, before anything is
+// written: every set is a row runners are matched against and a series of
+// the waiting-jobs metric. A run that only uses sets the owner's jobs use
+// already is never refused. Two runs of one owner checked at the same
+// moment may both pass, by at most their own new sets.
+func (s *Service) checkLabelSets(ctx context.Context, in RunInput) error {
+	limit := s.opts.MaxLabelSetsPerOwner
+	if limit <= 0 {
+		return nil
+	}
+	inUse, err := actions_model.FindOwnerLabelKeys(ctx, in.OwnerID)
+	if err != nil {
+		return err
+	}
+	fresh := map[string]bool{}
+	for _, j := range in.Jobs {
+		if k := actions_model.LabelKey(actions_model.CanonicalLabels(j.RunsOn)); !inUse[k] {
+			fresh[k] = true
+		}
+	}
+	if len(fresh) > 0 && len(inUse)+len(fresh) > limit {
+		return fmt.Errorf("%w: the run's jobs would bring the owner's unfinished jobs to %d distinct runs-on label sets, more than the limit of %d ([actions] MAX_LABEL_SETS_PER_OWNER); use fewer distinct runs-on sets or wait for jobs to finish",
+			errs.InvalidArgument, len(inUse)+len(fresh), limit)
+	}
+	return nil
 }
 
 // checkNoCycle refuses needs that loop, which would block their jobs forever.

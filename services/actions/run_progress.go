@@ -46,7 +46,7 @@ func (s *Service) advanceRun(ctx context.Context, runID int64) error {
 				j.Stopped = now
 			}
 			if next == actions_model.StatusWaiting {
-				if err := s.queueJob(ctx, j); err != nil {
+				if err := s.queueJob(ctx, j, now); err != nil {
 					return err
 				}
 			}
@@ -118,8 +118,8 @@ func (s *Service) settleRun(ctx context.Context, runID int64, jobs []*actions_mo
 }
 
 // queueJob makes a job that has just become waiting findable by runners.
-func (s *Service) queueJob(ctx context.Context, j *actions_model.RunJob) error {
-	if err := actions_model.EnsureLabelSet(ctx, j); err != nil {
+func (s *Service) queueJob(ctx context.Context, j *actions_model.RunJob, now int64) error {
+	if err := actions_model.EnsureLabelSet(ctx, j, now); err != nil {
 		return err
 	}
 	return s.bumpTasksVersion(ctx, j.OwnerID, j.RepoID)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -93,7 +94,7 @@ func (e *benchEnv) fillQueue(b *testing.B, n, sets int) {
 	for i := range min(n, sets) {
 		j := &actions_model.RunJob{}
 		j.SetRunsOn(benchLabels(i))
-		require.NoError(b, actions_model.EnsureLabelSet(e.ctx, j))
+		require.NoError(b, actions_model.EnsureLabelSet(e.ctx, j, time.Now().Unix()))
 	}
 	require.NoError(b, actions_model.IncreaseTasksVersion(e.ctx, e.repo.OwnerID, e.repo.ID))
 }

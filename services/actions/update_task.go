@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
@@ -41,8 +42,13 @@ type TaskStateResult struct {
 }
 
 const (
-	maxOutputKeyLen   = 255
-	maxOutputValueLen = 1 << 20
+	maxOutputKeyLen = 255
+	// maxOutputBytesPerTask caps a job's outputs, keys and values of every
+	// call together, at GitHub's 1 MB per job.
+	maxOutputBytesPerTask = 1 << 20
+	// maxOutputsPerTask caps the keys: a job declares its outputs one by
+	// one, and a row per key is not free.
+	maxOutputsPerTask = 256
 	maxSteps          = 1000
 )
 
@@ -60,10 +66,8 @@ func (s *Service) UpdateTask(ctx context.Context, r *actions_model.Runner, in Ta
 		if t.Status.IsDone() {
 			return nil // a late or repeated report: the stored end stands
 		}
-		for k, v := range in.Outputs {
-			if err := actions_model.AddTaskOutput(ctx, t.ID, k, v); err != nil {
-				return err
-			}
+		if err := addOutputs(ctx, t, in.Outputs); err != nil {
+			return err // nothing of this call is stored
 		}
 		for _, st := range in.Steps {
 			if err := actions_model.SaveTaskStep(ctx, stepRow(t.ID, st)); err != nil {
@@ -85,6 +89,45 @@ func (s *Service) UpdateTask(ctx context.Context, r *actions_model.Runner, in Ta
 		return nil, err
 	}
 	return s.taskState(ctx, in.TaskID)
+}
+
+// addOutputs stores the outputs whose keys the task has not stored yet
+// (the first value written wins), after counting them against the task's
+// limits; past them, it stores none.
+func addOutputs(ctx context.Context, t *actions_model.Task, outputs map[string]string) error {
+	if len(outputs) == 0 {
+		return nil
+	}
+	stored, err := actions_model.GetTaskOutputKeys(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	fresh := make([]string, 0, len(outputs))
+	var size int64
+	for k, v := range outputs {
+		if !stored[k] {
+			fresh = append(fresh, k)
+			size += int64(len(k) + len(v))
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	ok, err := actions_model.CountTaskOutputs(ctx, t.ID, size, int64(len(fresh)), maxOutputBytesPerTask, maxOutputsPerTask)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: outputs of task %d: %d more keys of %d bytes would take the job past its limit of %d bytes of keys and values and %d keys (%d bytes in %d keys stored before)",
+			errs.InvalidArgument, t.ID, len(fresh), size, maxOutputBytesPerTask, maxOutputsPerTask, t.OutputSize, t.OutputCount)
+	}
+	slices.Sort(fresh) // rows, and so sent_outputs, in a stable order
+	for _, k := range fresh {
+		if err := actions_model.AddTaskOutput(ctx, t.ID, k, outputs[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) taskState(ctx context.Context, taskID int64) (*TaskStateResult, error) {
@@ -201,15 +244,21 @@ func checkTaskState(in TaskStateInput) error {
 			return fmt.Errorf("%w: step %d has a negative index or length", errs.InvalidArgument, st.Index)
 		}
 	}
+	if len(in.Outputs) > maxOutputsPerTask {
+		return fmt.Errorf("%w: %d outputs in one call, more than the limit of %d keys per job", errs.InvalidArgument, len(in.Outputs), maxOutputsPerTask)
+	}
+	var size int
 	for k, v := range in.Outputs {
 		switch {
 		case k == "" || len(k) > maxOutputKeyLen || !isText(k):
 			return fmt.Errorf("%w: output key %.40q must be 1 to %d bytes of UTF-8", errs.InvalidArgument, k, maxOutputKeyLen)
-		case len(v) > maxOutputValueLen:
-			return fmt.Errorf("%w: output %q is larger than %d bytes", errs.InvalidArgument, k, maxOutputValueLen)
 		case !isText(v):
 			return fmt.Errorf("%w: output %q is not UTF-8 text (or holds a NUL character)", errs.InvalidArgument, k)
 		}
+		size += len(k) + len(v)
+	}
+	if size > maxOutputBytesPerTask {
+		return fmt.Errorf("%w: outputs of %d bytes in one call, more than the limit of %d bytes of keys and values per job", errs.InvalidArgument, size, maxOutputBytesPerTask)
 	}
 	return nil
 }

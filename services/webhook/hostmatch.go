@@ -3,13 +3,15 @@ package webhook
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path"
 	"strings"
 )
 
 // hostMatcher decides where deliveries may go, with the values of Gitea's
 // [webhook] ALLOWED_HOST_LIST: "loopback" (127.0.0.0/8, ::1), "private"
-// (RFC 1918 and RFC 4193), "external" (any other global unicast address),
+// (RFC 1918 and RFC 4193), "external" (an address the IANA special-purpose
+// registries call globally reachable; see isGlobal),
 // "*" (anything), CIDRs, and host name globs such as *.example.com. A host
 // name that matches a glob may resolve anywhere; otherwise every address the
 // delivery connects to must be allowed, which also covers names that
@@ -67,26 +69,38 @@ func (m *hostMatcher) allowsHost(host string) bool {
 	return false
 }
 
-// allowsIP reports whether a delivery may connect to ip.
+// allowsIP reports whether a delivery may connect to ip. An IPv6 address
+// that carries an IPv4 one (mapped, NAT64, 6to4, IPv4-compatible) is
+// judged by the IPv4 address, which is where it leads.
 func (m *hostMatcher) allowsIP(ip net.IP) bool {
-	switch {
-	case m.all:
+	if m.all {
 		return true
-	case ip.IsLoopback():
+	}
+	addr, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	v4, carries := embeddedIPv4(addr)
+	target := addr
+	if carries {
+		target = v4
+	}
+	switch {
+	case target.IsLoopback():
 		if m.loopback {
 			return true
 		}
-	case ip.IsPrivate():
+	case target.IsPrivate():
 		if m.private {
 			return true
 		}
-	case ip.IsGlobalUnicast():
+	case isGlobal(target):
 		if m.external {
 			return true
 		}
 	}
 	for _, n := range m.nets {
-		if n.Contains(ip) {
+		if n.Contains(ip) || (carries && n.Contains(net.IP(v4.AsSlice()))) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -30,7 +31,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, content []byte) {
-		wf, err := Parse(content)
+		wf, err := Parse(context.Background(), content, defaultMaxPayload())
 		if err != nil {
 			if !errors.Is(err, errs.InvalidArgument) {
 				t.Fatalf("refusal is not InvalidArgument: %v", err)

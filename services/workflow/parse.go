@@ -5,6 +5,7 @@ package workflow
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -37,11 +38,33 @@ const maxNameLen = 255
 const maxWorkflowJobs = 256
 
 // Parse reads a workflow file. Everything wrong with it is an
-// errs.InvalidArgument whose message says what and where.
-func Parse(content []byte) (*Workflow, error) {
+// errs.InvalidArgument whose message says what and where. The work it does
+// is bounded (see maxParseSteps), and it stops when ctx ends. maxPayloadBytes
+// caps the single-job workflows of all the run's jobs together: each repeats
+// the file's header, so a large env times a large matrix is refused before
+// the payloads are written.
+func Parse(ctx context.Context, content []byte, maxPayloadBytes int64) (*Workflow, error) {
+	p := &parser{budget: newBudget(ctx, maxParseSteps), texts: map[*yaml.Node]string{}}
+	return p.parse(content, maxPayloadBytes)
+}
+
+// parser holds what one Parse call needs beyond the file itself.
+type parser struct {
+	*budget
+	texts   map[*yaml.Node]string // see text
+	renders int                   // values rendered as YAML, counted for tests
+}
+
+func (p *parser) parse(content []byte, maxPayloadBytes int64) (*Workflow, error) {
+	if err := p.alive(); err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(content, &doc); err != nil {
 		return nil, invalid("workflow is not valid YAML: %v", err)
+	}
+	if err := p.alive(); err != nil {
+		return nil, err
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, invalid("workflow is empty")
@@ -84,17 +107,53 @@ func Parse(content []byte) (*Workflow, error) {
 	if err := checkNeeds(jobs); err != nil {
 		return nil, err
 	}
+	// Every combination first, so that the job cap and the payload cap
+	// are both checked before any payload is written.
+	var entries []entry
 	for _, j := range jobs {
-		inputs, err := j.expand(header)
+		combos, keys, err := p.expandMatrix(j.id, j.matrix)
 		if err != nil {
 			return nil, err
 		}
-		wf.Jobs = append(wf.Jobs, inputs...)
-		if len(wf.Jobs) > maxWorkflowJobs {
-			return nil, invalid("workflow makes more than %d jobs", maxWorkflowJobs)
+		for _, c := range combos {
+			if len(entries) == maxWorkflowJobs {
+				return nil, invalid("workflow makes more than %d jobs", maxWorkflowJobs)
+			}
+			entries = append(entries, entry{job: j, combo: c, keys: keys})
 		}
 	}
+	sizes, err := p.payloadSizes(header, entries)
+	if err != nil {
+		return nil, err
+	}
+	if sizes > maxPayloadBytes {
+		return nil, payloadTooLarge(sizes, maxPayloadBytes)
+	}
+	var stored int64
+	for _, e := range entries {
+		if err := p.alive(); err != nil {
+			return nil, err
+		}
+		in, err := p.jobInput(header, e)
+		if err != nil {
+			return nil, err
+		}
+		// The estimate leaves out names and labels resolved from the
+		// matrix; the bytes actually written are held to the cap too.
+		if stored += int64(len(in.WorkflowPayload)); stored > maxPayloadBytes {
+			return nil, payloadTooLarge(stored, maxPayloadBytes)
+		}
+		wf.Jobs = append(wf.Jobs, in)
+	}
 	return wf, nil
+}
+
+// entry is one job of the run to be: a workflow job and one of its matrix
+// combinations.
+type entry struct {
+	job   *job
+	combo combo
+	keys  []string // the matrix's keys, in first-seen order
 }
 
 // job is one entry of `jobs:` before matrix expansion.
@@ -260,39 +319,32 @@ func checkNeeds(jobs []*job) error {
 	return nil
 }
 
-// expand makes the job's run jobs: one per matrix combination, each with its
-// name, labels and single-job workflow.
-func (j *job) expand(header []*yaml.Node) ([]actions_service.JobInput, error) {
-	combos, keys, err := expandMatrix(j.id, j.matrix)
+// jobInput makes the run job of one entry: its name, labels and
+// single-job workflow.
+func (p *parser) jobInput(header []*yaml.Node, e entry) (actions_service.JobInput, error) {
+	j := e.job
+	name, err := p.entryName(j, e.combo, e.keys)
 	if err != nil {
-		return nil, err
+		return actions_service.JobInput{}, err
 	}
-	out := make([]actions_service.JobInput, 0, len(combos))
-	for _, c := range combos {
-		name, err := j.entryName(c, keys)
-		if err != nil {
-			return nil, err
+	labels := make([]string, len(j.runsOn))
+	for i, l := range j.runsOn {
+		if labels[i], err = p.interpolateMatrix(l, e.combo); err != nil {
+			return actions_service.JobInput{}, fmt.Errorf("job %q runs-on: %w", j.id, err)
 		}
-		labels := make([]string, len(j.runsOn))
-		for i, l := range j.runsOn {
-			if labels[i], err = interpolateMatrix(l, c); err != nil {
-				return nil, fmt.Errorf("job %q runs-on: %w", j.id, err)
-			}
-		}
-		payload, err := j.payload(header, name, labels, c, keys)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, actions_service.JobInput{
-			JobID: j.id, Name: name, RunsOn: labels, Needs: j.needs, If: j.cond, WorkflowPayload: payload,
-		})
 	}
-	return out, nil
+	payload, err := j.payload(header, name, labels, e.combo, e.keys)
+	if err != nil {
+		return actions_service.JobInput{}, err
+	}
+	return actions_service.JobInput{
+		JobID: j.id, Name: name, RunsOn: labels, Needs: j.needs, If: j.cond, WorkflowPayload: payload,
+	}, nil
 }
 
 // entryName follows GitHub: a name that uses the matrix is interpolated;
 // otherwise a matrix entry is told apart by its values in parentheses.
-func (j *job) entryName(c combo, keys []string) (string, error) {
+func (p *parser) entryName(j *job, c combo, keys []string) (string, error) {
 	name := j.name
 	if name == "" {
 		name = j.id
@@ -300,8 +352,11 @@ func (j *job) entryName(c combo, keys []string) (string, error) {
 	if len(keys) == 0 {
 		return name, nil
 	}
+	if err := p.spend(len(keys)); err != nil {
+		return "", err
+	}
 	if strings.Contains(name, "matrix.") {
-		n, err := interpolateMatrix(name, c)
+		n, err := p.interpolateMatrix(name, c)
 		if err != nil {
 			return "", fmt.Errorf("job %q name: %w", j.id, err)
 		}
@@ -310,7 +365,7 @@ func (j *job) entryName(c combo, keys []string) (string, error) {
 	vals := make([]string, 0, len(keys))
 	for _, k := range keys {
 		if v, ok := c[k]; ok {
-			vals = append(vals, scalarText(v))
+			vals = append(vals, p.text(v))
 		}
 	}
 	return truncate(name+" ("+strings.Join(vals, ", ")+")", maxNameLen), nil

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -9,7 +10,17 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/options"
 )
+
+// defaultMaxPayload is the run payload cap a server starts with.
+func defaultMaxPayload() int64 { return options.Default().Actions.MaxRunPayloadBytes }
+
+// parseFile parses with the default limits and a context that never ends.
+func parseFile(t *testing.T, content []byte) (*Workflow, error) {
+	t.Helper()
+	return Parse(context.Background(), content, defaultMaxPayload())
+}
 
 // singleJob decodes a payload the way act_runner does, as a plain workflow.
 type singleJob struct {
@@ -29,7 +40,7 @@ func decodePayload(t *testing.T, b []byte) singleJob {
 }
 
 func TestParse_JobsNeedsAndSingleJobPayloads(t *testing.T) {
-	wf, err := Parse([]byte(`
+	wf, err := parseFile(t, []byte(`
 name: CI
 on: [push]
 env:
@@ -111,7 +122,7 @@ func TestParse_Refusals(t *testing.T) {
 		{"all excluded", "jobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        os: [linux]\n        exclude:\n          - os: linux", "no combination left"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml))
+			_, err := parseFile(t, []byte(tc.yaml))
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, errs.InvalidArgument), "kind of %v", err)
 			assert.Contains(t, err.Error(), tc.want)
@@ -120,7 +131,7 @@ func TestParse_Refusals(t *testing.T) {
 }
 
 func TestParse_MatrixExpansion(t *testing.T) {
-	wf, err := Parse([]byte(`
+	wf, err := parseFile(t, []byte(`
 on: push
 jobs:
   test:
@@ -175,7 +186,7 @@ jobs:
 }
 
 func TestStepNames_AsGitHubShowsThem(t *testing.T) {
-	wf, err := Parse([]byte("jobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - name: Build\n        run: make\n      - run: |\n          go vet ./...\n          go test ./...\n"))
+	wf, err := parseFile(t, []byte("jobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - name: Build\n        run: make\n      - run: |\n          go vet ./...\n          go test ./...\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Run actions/checkout@v4", "Build", "Run go vet ./..."}, StepNames(wf.Jobs[0].WorkflowPayload))
 	assert.Nil(t, StepNames([]byte("not: [yaml")))

@@ -48,7 +48,7 @@ func (s *Service) CreateRun(ctx context.Context, req RunRequest) (*actions_model
 	if req.CommitSHA != "" && !shaPattern.MatchString(req.CommitSHA) {
 		return nil, nil, fmt.Errorf("%w: sha must be 40 or 64 lower-case hex digits", errs.InvalidArgument)
 	}
-	wf, err := Parse(req.Workflow)
+	wf, err := Parse(ctx, req.Workflow, s.actions.MaxRunPayloadBytes())
 	if err != nil {
 		return nil, nil, err
 	}

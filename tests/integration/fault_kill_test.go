@@ -73,9 +73,11 @@ func testKillDuringLogStreams(t *testing.T, bin string) {
 			}
 			t.Logf("at the kill: %d rows acknowledged, %d stored (%d whose answer was lost)", acked(), stored, unheard)
 
+			// A new variable, not url: the streams still read the old one
+			// through addr while the new address is being stored.
 			restarted := startServer(t, bin, cfg)
-			url = restarted.rpcURL()
-			addr.Store(&url)
+			restartedURL := restarted.rpcURL()
+			addr.Store(&restartedURL)
 			for range streams {
 				require.NoError(t, <-errc)
 			}

@@ -20,7 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
+	"code.runnerhub.dev/runnerhub/options"
 	runnerhubv1 "code.runnerhub.dev/runnerhub/proto/runnerhub/runner/v1"
 )
 
@@ -144,10 +146,28 @@ LOG_SQL = true
 	}
 	logs := srv.logs.String() + cliLogs.String()
 	require.Contains(t, logs, "runnerhub listening", "the log was captured")
-	require.Contains(t, logs, secret.Hash(runner.token), "SQL logging was on: queries and their arguments, a token's hash among them, are in the log")
+	require.Contains(t, logs, "token_hash", "SQL logging was on: the statements on secret columns are in the log")
+	require.Contains(t, logs, runner.uuid, "and the values of other columns")
+	require.Contains(t, logs, "[redacted]", "but not the values of secret columns")
 	for _, s := range secrets {
 		require.NotEmpty(t, s)
 		assert.False(t, strings.Contains(logs, s), "a secret (%.6s…) is in the server log", s)
+		if s != "root-password-1" {
+			assert.False(t, strings.Contains(logs, secret.Hash(s)), "the hash of a token (%.6s…) is in the server log", s)
+		}
+	}
+	// What is stored for the password and the sealed registration token,
+	// read back from the database: none of it is in the log either.
+	x, err := db.Open(options.Database{Type: "sqlite3", Path: filepath.Join(dir, "rh.db")})
+	require.NoError(t, err)
+	defer x.Close()
+	stored, err := x.QueryString("SELECT passwd_hash AS v FROM " + x.Quote("user") + " WHERE passwd_hash <> '' UNION ALL SELECT token_cipher FROM action_runner_token WHERE token_cipher <> ''")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(stored), 2, "a password hash and a sealed registration token")
+	for _, row := range stored {
+		v := row["v"]
+		require.NotEmpty(t, v)
+		assert.False(t, strings.Contains(logs, v), "a stored secret (%.12s…) is in the server log", v)
 	}
 }
 

@@ -58,8 +58,10 @@ PATH = `+filepath.Join(dir, "data", "rh.db")+`
 	srv.Env = append(os.Environ(), "RUNNERHUB__SERVER__HTTP_ADDR=127.0.0.1")
 	stdout, err := srv.StdoutPipe()
 	require.NoError(t, err)
-	var stderr strings.Builder
-	srv.Stderr = &stderr
+	// The child's output is copied in by exec's own goroutine while the
+	// test reads it, so it goes to a buffer that takes a lock.
+	stderr := &lockedBuffer{}
+	srv.Stderr = stderr
 	require.NoError(t, srv.Start())
 	t.Cleanup(func() { _ = srv.Process.Kill() })
 

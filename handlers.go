@@ -15,8 +15,8 @@ import (
 // (it does not strip a prefix), because act_runner and Gitea's API clients
 // know these paths.
 const (
-	RunnerPrefix = rpc.Prefix // the runner protocol: "/api/actions/"
-	APIPrefix    = v1.Prefix  // the REST API: "/api/v1/"
+	RunnerPrefix = rpc.Prefix // the runner protocol: mount at RunnerPrefix + "/"
+	APIPrefix    = v1.Prefix  // the REST API: mount at APIPrefix + "/"
 )
 
 type handlers struct {

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net/http"
 
 	"xorm.io/xorm"
@@ -40,7 +39,12 @@ import (
 
 // Config is what a host hands to New.
 type Config struct {
-	// Engine is the database, already migrated (see Migrate). Required.
+	// Engine is the database, already migrated (see Migrate). Required. Its
+	// column mapper must be xorm's GonicMapper (OwnerID → owner_id), as
+	// Gitea's is; db.Open makes such an engine with the settings Runnerhub
+	// uses (UTC times, SQLite's WAL and busy timeout).
+	//
+	// Runnerhub logs through slog's default logger (slog.SetDefault).
 	Engine *xorm.Engine
 	// Options are Runnerhub's settings; nil means options.Default().
 	// Server.RootURL (the address runners and webhook readers use) and
@@ -60,15 +64,12 @@ type Config struct {
 	// VersionTable is where Runnerhub keeps its schema version in the host's
 	// database; "schema_version" when empty (see migrations.Options).
 	VersionTable string
-	// Logger receives the server's logs; nil means slog.Default().
-	Logger *slog.Logger
 }
 
 // Server is a wired Runnerhub: its handlers and the services behind them.
 type Server struct {
 	opts       *options.Options
 	engine     *xorm.Engine
-	logger     *slog.Logger
 	identity   identity.Provider
 	accounts   *identity.Standalone // nil when the host brings its accounts
 	actions    *actions_service.Service
@@ -101,10 +102,10 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("[security] SECRET_KEY: %w", err)
 	}
-	s := &Server{opts: o, engine: c.Engine, logger: c.Logger, identity: c.Identity}
-	if s.logger == nil {
-		s.logger = slog.Default()
+	if err := checkEngine(c.Engine); err != nil {
+		return nil, err
 	}
+	s := &Server{opts: o, engine: c.Engine, identity: c.Identity}
 	if s.identity == nil {
 		accounts := identity.NewStandalone()
 		s.identity, s.accounts = accounts, &accounts
@@ -162,3 +163,12 @@ func (s *Server) Webhooks() *webhook_service.Service { return s.webhooks }
 
 // Metrics is what the metrics handler serves.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// checkEngine refuses an engine whose column names Runnerhub's models would
+// not find: a wrong mapper breaks every query, but only at its first use.
+func checkEngine(x *xorm.Engine) error {
+	if got := x.GetColumnMapper().Obj2Table("OwnerID"); got != "owner_id" {
+		return fmt.Errorf("runnerhub: the engine maps OwnerID to %q; set xorm's names.GonicMapper{} (db.Open does)", got)
+	}
+	return nil
+}

@@ -40,7 +40,6 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		_ = ln.Close()
 		return err
 	}
-	rc.Logger = logger
 	app, err := runnerhub.New(ctx, rc)
 	if err != nil {
 		_ = ln.Close()

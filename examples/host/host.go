@@ -77,7 +77,6 @@ func NewHost(ctx context.Context, x *xorm.Engine, o HostOptions) (*Host, error) 
 		SignInURL:    "/login",
 		// Runnerhub's schema version sits beside whatever the host keeps.
 		VersionTable: "runnerhub_version",
-		Logger:       o.Logger,
 	}
 	if err := runnerhub.Migrate(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("migrate runnerhub: %w", err)

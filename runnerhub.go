@@ -95,15 +95,15 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	if o.Server.RootURL == "" {
 		return nil, errors.New("runnerhub: [server] ROOT_URL is required")
 	}
+	if err := checkEngine(c.Engine); err != nil {
+		return nil, err
+	}
 	if err := migrations.Check(c.Engine, migrateOptions(c)); err != nil {
 		return nil, err
 	}
 	box, err := secret.NewBox(o.Security.SecretKey)
 	if err != nil {
 		return nil, fmt.Errorf("[security] SECRET_KEY: %w", err)
-	}
-	if err := checkEngine(c.Engine); err != nil {
-		return nil, err
 	}
 	s := &Server{opts: o, engine: c.Engine, identity: c.Identity}
 	if s.identity == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +117,17 @@ func TestNew_RefusesAnUnmigratedDatabase(t *testing.T) {
 
 func newServer(x *xorm.Engine, o *options.Options) (*runnerhub.Server, error) {
 	return runnerhub.New(context.Background(), runnerhub.Config{Engine: x, Options: o})
+}
+
+// TestNew_RefusesAnEngineWithAnotherMapper: xorm's default SnakeMapper
+// names OwnerID "owner_i_d"; every query would fail later, so New refuses.
+func TestNew_RefusesAnEngineWithAnotherMapper(t *testing.T) {
+	x, err := xorm.NewEngine("sqlite3", filepath.Join(t.TempDir(), "snake.db"))
+	require.NoError(t, err)
+	defer x.Close()
+	o := options.Default()
+	o.Server.RootURL, o.Security.SecretKey = "http://127.0.0.1/", "k"
+	_, err = newServer(x, o)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "GonicMapper")
 }

@@ -12,17 +12,31 @@ import (
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/modules/httpserver"
+	"github.com/urfave/cli/v3"
 )
 
-func serve(ctx context.Context, args []string, out io.Writer) error {
-	fl, cfg := newFlags("serve", out)
-	if err := fl.Parse(args); err != nil {
-		return err
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "serve",
+		Aliases:   []string{"web"},
+		Usage:     "run the server: runner protocol, API, web pages and metrics",
+		UsageText: "runnerhub serve [-c app.ini]",
+		Description: "Migrates the database first, then listens on [server] HTTP_ADDR:HTTP_PORT\n" +
+			"until SIGINT or SIGTERM, then drains requests for SHUTDOWN_TIMEOUT.",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := unexpectedArgs(cmd); err != nil {
+				return err
+			}
+			return serve(ctx, cmd.String("config"), cmd.Root().Writer)
+		},
 	}
+}
+
+func serve(ctx context.Context, cfg string, out io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
 
-	o, x, err := setUp(ctx, *cfg)
+	o, x, err := setUp(ctx, cfg)
 	if err != nil {
 		return err
 	}

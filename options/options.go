@@ -60,6 +60,9 @@ type Server struct {
 	ReadHeaderTimeout time.Duration // READ_HEADER_TIMEOUT
 	ReadTimeout       time.Duration // READ_TIMEOUT
 	IdleTimeout       time.Duration // IDLE_TIMEOUT
+	// StrictConfig makes an unknown section, key or RUNNERHUB__ variable
+	// fatal at start-up instead of a warning.
+	StrictConfig bool // STRICT_CONFIG
 }
 
 // Database is the [database] section, with Gitea's key names.

@@ -41,6 +41,7 @@ func newApp(out io.Writer) *cli.Command {
 			migrateCommand(),
 			actionsCommand(),
 			adminCommand(),
+			configCommand(),
 			versionCommand(),
 		},
 		// main prints the returned error once; urfave must not exit for us.

@@ -23,10 +23,19 @@ import (
 // loadOptions reads the configuration and fills what the server derives:
 // the root URL and, when none is configured, a secret key kept in the data folder.
 func loadOptions(path string) (*options.Options, error) {
-	o, err := options.Load(path, os.Environ())
+	r, err := options.Inspect(path, os.Environ())
 	if err != nil {
 		return nil, err
 	}
+	if err := r.Fatal(); err != nil {
+		return nil, err
+	}
+	// A misspelt name would otherwise be ignored without a word and the
+	// server would start on a default.
+	for _, u := range r.Unknown {
+		fmt.Fprintf(os.Stderr, "runnerhub: warning: %s (see 'runnerhub config check')\n", u)
+	}
+	o := r.Options
 	if o.Security.SecretKey == "" {
 		if o.Security.SecretKey, err = dataSecretKey(o.Server.AppDataPath); err != nil {
 			return nil, err

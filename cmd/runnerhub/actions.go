@@ -24,7 +24,7 @@ func actionsCommand() *cli.Command {
 		Name:      "actions",
 		Usage:     "manage runners and their registration tokens",
 		UsageText: "runnerhub actions command [command options]",
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			{
 				Name:      "generate-runner-token",
 				Aliases:   []string{"grt"},
@@ -38,7 +38,7 @@ func actionsCommand() *cli.Command {
 					return generateRunnerToken(ctx, cmd.String("config"), cmd.String("scope"), cmd.Root().Writer)
 				},
 			},
-		},
+		}, actionsAdminCommands()...),
 	}
 }
 

@@ -38,6 +38,12 @@ func adminCommand() *cli.Command {
 				Usage:     "manage users and their access tokens",
 				UsageText: "runnerhub admin user command [options]",
 				Commands: []*cli.Command{
+					adminLeaf("user list", "list the users", "[--output json]", adminListUsers, outputFlag()),
+					adminLeaf("user change-password", "set a user's password", "--username U --password P", adminChangePassword,
+						str("username", "the user", true),
+						str("password", "the new password (8 to 72 bytes)", true)),
+					adminLeaf("user delete", "delete a user with their access tokens (refused while they own repositories or are an organization's last owner)", "--username U", adminDeleteUser,
+						str("username", "the user", true)),
 					adminLeaf("user create", "create a user", "--username U --password P [--email E] [--admin]", adminCreateUser,
 						str("username", "the user's login name", true),
 						str("password", "the user's password (8 to 72 bytes)", true),
@@ -46,7 +52,8 @@ func adminCommand() *cli.Command {
 					adminLeaf("user generate-access-token", "make an access token for the API and print it", "--username U [--token-name N] [--expires-in 720h]", adminGenerateAccessToken,
 						str("username", "the token's user", true),
 						&cli.StringFlag{Name: "token-name", Aliases: []string{"t"}, Value: "cli", Usage: "the token's name, unique per user"},
-						str("expires-in", "lifetime such as 720h; never expires when empty", false)),
+						str("expires-in", "lifetime such as 720h; never expires when empty", false),
+						&cli.BoolFlag{Name: "raw", Usage: "print only the token, for scripts"}),
 					adminLeaf("user list-access-tokens", "list a user's access tokens (never the tokens themselves)", "--username U", adminListAccessTokens,
 						str("username", "the tokens' user", true)),
 					adminLeaf("user delete-access-token", "revoke one access token at once", "--username U --token ID-or-name", adminDeleteAccessToken,
@@ -158,7 +165,45 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, token)
+	if v["raw"] == "true" {
+		fmt.Fprintln(out, token)
+		return nil
+	}
+	fmt.Fprintf(out, "access token %q created for %s (shown this once): %s\n", in.Name, u.Name, token)
+	return nil
+}
+
+func adminListUsers(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	us, err := acc.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []identity.UserInfo{}
+	}
+	p := printer{out: out, json: v["output"] == "json"}
+	return p.print(us, "ID\tNAME\tEMAIL\tADMIN\tPASSWORD\tCREATED", func(w io.Writer) {
+		for _, u := range us {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%t\t%t\t%s\n", u.ID, u.Name, u.Email, u.IsAdmin, u.HasPassword, time.Unix(u.Created, 0).UTC().Format(time.RFC3339))
+		}
+	})
+}
+
+func adminChangePassword(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.ChangePassword(ctx, v["username"], v["password"])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "changed the password of %s\n", u.Name)
+	return nil
+}
+
+func adminDeleteUser(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.DeleteUser(ctx, v["username"])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted user %s (id %d) and their access tokens\n", u.Name, u.ID)
 	return nil
 }
 

@@ -118,6 +118,10 @@ func fill(r *reader, o *Options) error {
 	r.duration("server", "READ_TIMEOUT", &s.ReadTimeout)
 	r.duration("server", "IDLE_TIMEOUT", &s.IdleTimeout)
 	r.bool("server", "STRICT_CONFIG", &s.StrictConfig)
+	r.str("server", "PROTOCOL", &s.Protocol)
+	r.str("server", "CERT_FILE", &s.CertFile)
+	r.str("server", "KEY_FILE", &s.KeyFile)
+	r.str("server", "UNIX_SOCKET_PERMISSION", &s.UnixSocketPermission)
 
 	d := &o.Database
 	r.str("database", "DB_TYPE", &d.Type)

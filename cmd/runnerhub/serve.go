@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/modules/httpserver"
@@ -42,12 +43,15 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 	}
 	defer x.Close()
 
-	ln, err := net.Listen("tcp", o.Server.ListenAddr())
+	ln, url, cert, err := httpserver.Listen(o.Server)
 	if err != nil {
 		return err
 	}
 	if o.Server.RootURL == "" {
-		o.Server.RootURL = "http://" + ln.Addr().String() + "/"
+		o.Server.RootURL = url
+	}
+	if cert != nil {
+		go reloadOnHangUp(ctx, cert, logger)
 	}
 	rc, err := runnerhub.ConfigFor(x, o)
 	if err != nil {
@@ -64,8 +68,8 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 	defer app.Close() // after the HTTP server has drained, before the database closes
 	srv := httpserver.New(o.Server, app.Handler())
 	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
-	logger.Info("runnerhub listening", "addr", ln.Addr().String(), "root_url", o.Server.RootURL, "db", o.Database.Type)
-	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
+	logger.Info("runnerhub listening", "addr", ln.Addr().String(), "protocol", o.Server.Protocol, "root_url", o.Server.RootURL, "db", o.Database.Type)
+	fmt.Fprintf(out, "listening on %s (%s)\n", ln.Addr(), o.Server.Protocol)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -82,4 +86,24 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// reloadOnHangUp re-reads CERT_FILE and KEY_FILE on each SIGHUP until ctx
+// ends; a pair that does not load is logged and the old one kept.
+func reloadOnHangUp(ctx context.Context, cert *httpserver.Certificate, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := cert.Reload(); err != nil {
+				logger.Error("certificate not reloaded; serving the previous one", "err", err)
+				continue
+			}
+			logger.Info("certificate reloaded")
+		}
+	}
 }

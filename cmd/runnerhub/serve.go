@@ -51,7 +51,12 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 		o.Server.RootURL = url
 	}
 	if cert != nil {
-		go reloadOnHangUp(ctx, cert, logger)
+		// Registered before serving, so a SIGHUP from then on reloads
+		// rather than ending the process.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHangUp(ctx, hup, cert, logger)
 	}
 	rc, err := runnerhub.ConfigFor(x, o)
 	if err != nil {
@@ -90,10 +95,7 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 
 // reloadOnHangUp re-reads CERT_FILE and KEY_FILE on each SIGHUP until ctx
 // ends; a pair that does not load is logged and the old one kept.
-func reloadOnHangUp(ctx context.Context, cert *httpserver.Certificate, logger *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangUp(ctx context.Context, hup <-chan os.Signal, cert *httpserver.Certificate, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():

@@ -2,49 +2,21 @@ package httpserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/tests/testcert"
 )
-
-// writeCert makes a self-signed certificate for 127.0.0.1 named cn and
-// writes it and its key as PEM; it returns the certificate.
-func writeCert(t *testing.T, certFile, keyFile, cn string) *x509.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600))
-	c, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return c
-}
 
 // TestHTTPS_ReloadKeepsOpenConnections: after the files change and Reload,
 // new handshakes get the new certificate, a request held across the reload
@@ -52,7 +24,7 @@ func writeCert(t *testing.T, certFile, keyFile, cn string) *x509.Certificate {
 func TestHTTPS_ReloadKeepsOpenConnections(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	first := writeCert(t, certFile, keyFile, "first")
+	first := testcert.Write(t, certFile, keyFile, "first")
 
 	o := options.Default().Server
 	o.HTTPPort, o.Protocol, o.CertFile, o.KeyFile = 0, options.ProtocolHTTPS, certFile, keyFile
@@ -99,7 +71,7 @@ func TestHTTPS_ReloadKeepsOpenConnections(t *testing.T) {
 		heldResult <- s
 	}()
 	<-held
-	second := writeCert(t, certFile, keyFile, "second")
+	second := testcert.Write(t, certFile, keyFile, "second")
 	require.NoError(t, cert.Reload())
 	got, err = get("/", second)
 	require.NoError(t, err)

@@ -118,6 +118,7 @@ func actionsAdminCommands() []*cli.Command {
 				actionsLeaf("registration-tokens reset", "replace the scope's reusable default token and print the new one", "", tokensReset),
 				actionsLeaf("registration-tokens disable", "refuse registrations with a token until enabled", "--id N", tokensSetDisabled(true), idFlag("token")),
 				actionsLeaf("registration-tokens enable", "accept registrations with a disabled token again", "--id N", tokensSetDisabled(false), idFlag("token")),
+				actionsLeaf("registration-tokens delete", "remove a token for good; runners it registered keep working", "--id N", tokensDelete, idFlag("token")),
 			},
 		},
 	}
@@ -304,4 +305,12 @@ func tokensSetDisabled(disabled bool) actionsRun {
 		}
 		return printTokens(p, []tokenView{viewToken(svc, t)})
 	}
+}
+
+func tokensDelete(ctx context.Context, svc *actions_service.Service, sc identity.Scope, cmd *cli.Command, p printer) error {
+	id := cmd.Int64("id")
+	if err := svc.DeleteRegistrationToken(ctx, sc, id); err != nil {
+		return err
+	}
+	return p.print(map[string]any{"deleted": id}, fmt.Sprintf("deleted registration token %d", id), func(io.Writer) {})
 }

@@ -87,6 +87,14 @@ func TestActionsAdminCommands(t *testing.T) {
 	jsonOf(&tokens, "actions", "registration-tokens", "disable", "--scope", "acme", "--id", itoa(made.ID))
 	assert.Equal(t, "disabled", tokens[0].State)
 
+	out, err = cli("actions", "registration-tokens", "delete", "--scope", "acme", "--id", itoa(made.ID))
+	require.NoError(t, err, out)
+	jsonOf(&tokens, "actions", "registration-tokens", "list", "--scope", "acme")
+	assert.Empty(t, tokens)
+	var one2 runnerView
+	jsonOf(&one2, "actions", "runners", "show", "--scope", "acme", "--id", itoa(id))
+	assert.Equal(t, "builder", one2.Name, "its runner stays")
+
 	before, err := cli("actions", "generate-runner-token", "--scope", "acme")
 	require.NoError(t, err)
 	after, err := cli("actions", "registration-tokens", "reset", "--scope", "acme")

@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/modules/httpserver"
+	"code.runnerhub.dev/runnerhub/options"
 	"github.com/urfave/cli/v3"
 )
 
@@ -74,7 +76,12 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 	srv := httpserver.New(o.Server, app.Handler())
 	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	logger.Info("runnerhub listening", "addr", ln.Addr().String(), "protocol", o.Server.Protocol, "root_url", o.Server.RootURL, "db", o.Database.Type)
-	fmt.Fprintf(out, "listening on %s (%s)\n", ln.Addr(), o.Server.Protocol)
+	// Tests and rhload read this line for the server's URL.
+	if o.Server.Protocol == options.ProtocolHTTPUnix {
+		fmt.Fprintf(out, "listening on unix:%s\n", ln.Addr())
+	} else {
+		fmt.Fprintf(out, "listening on %s\n", strings.TrimSuffix(url, "/"))
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

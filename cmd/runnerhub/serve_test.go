@@ -47,9 +47,9 @@ func TestServe_HTTPSWithRunnerClient(t *testing.T) {
 	})
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	require.NoError(t, err)
-	m := regexp.MustCompile(`listening on (\S+) \(https\)`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`^listening on (https://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
 	require.NotNil(t, m, line)
-	base := "https://" + m[1]
+	base := m[1]
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 
 	client := func(trusted *x509.Certificate) *http.Client {

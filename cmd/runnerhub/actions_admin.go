@@ -43,7 +43,7 @@ func actionsLeaf(path, usage, synopsis string, do actionsRun, flags ...cli.Flag)
 	return &cli.Command{
 		Name:      name,
 		Usage:     usage,
-		UsageText: "runnerhub actions " + path + " [--scope owner[/repo]] " + synopsis + " [--output json]",
+		UsageText: strings.Join(strings.Fields("runnerhub actions "+path+" [--scope owner[/repo]] "+synopsis+" [--output json]"), " "),
 		Flags:     append([]cli.Flag{scopeFlag(), outputFlag()}, flags...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := unexpectedArgs(cmd); err != nil {

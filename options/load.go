@@ -14,8 +14,25 @@ import (
 const EnvPrefix = "RUNNERHUB__"
 
 // Load reads the app.ini at path (none when path is empty), applies the
-// overrides found in environ and validates the result.
+// overrides found in environ and validates the result. Unknown sections,
+// keys and variables are an error only with [server] STRICT_CONFIG = true;
+// Inspect names them.
 func Load(path string, environ []string) (*Options, error) {
+	r, err := Inspect(path, environ)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Fatal(); err != nil {
+		return nil, err
+	}
+	return r.Options, nil
+}
+
+// Inspect reads the configuration as Load does and reports everything about
+// it: each setting's effective value and origin, the unknown names, and the
+// first conversion or validation error (in Err, not returned). The error is
+// only for a file that cannot be read.
+func Inspect(path string, environ []string) (*Report, error) {
 	cfg := ini.Empty()
 	if path != "" {
 		var err error
@@ -23,18 +40,27 @@ func Load(path string, environ []string) (*Options, error) {
 			return nil, fmt.Errorf("read config %s: %w", path, err)
 		}
 	}
-	applyEnv(cfg, environ)
-	o := Default()
-	if err := fill(cfg, o); err != nil {
-		return nil, err
+	r := &Report{Options: Default()}
+	env, badEnv := applyEnv(cfg, environ)
+	rd := reader{cfg: cfg, env: env, record: true}
+	r.Err = fill(&rd, r.Options)
+	r.Settings = rd.settings
+	r.Unknown = append(unknownNames(cfg, env), badEnv...)
+	if r.Err == nil {
+		r.Err = readRegistrationToken(r.Options, environ)
 	}
-	if err := readRegistrationToken(o, environ); err != nil {
-		return nil, err
+	if r.Err == nil {
+		r.Err = r.Options.Validate()
 	}
-	return o, o.Validate()
+	return r, nil
 }
 
-func applyEnv(cfg *ini.File, environ []string) {
+// applyEnv copies the RUNNERHUB__SECTION__KEY variables into cfg and
+// returns which variable set each section/key, and the variables whose
+// names are not of that form.
+func applyEnv(cfg *ini.File, environ []string) (map[sectionKey]string, []Unknown) {
+	env := map[sectionKey]string{}
+	var bad []Unknown
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(name, EnvPrefix) {
@@ -42,10 +68,14 @@ func applyEnv(cfg *ini.File, environ []string) {
 		}
 		section, key, ok := strings.Cut(strings.TrimPrefix(name, EnvPrefix), "__")
 		if !ok || section == "" || key == "" {
+			bad = append(bad, Unknown{Variable: name, Hint: "the form is " + EnvPrefix + "SECTION__KEY"})
 			continue
 		}
-		cfg.Section(strings.ToLower(section)).Key(strings.ToUpper(key)).SetValue(value)
+		sk := sectionKey{strings.ToLower(section), strings.ToUpper(key)}
+		cfg.Section(sk.section).Key(sk.key).SetValue(value)
+		env[sk] = name
 	}
+	return env, bad
 }
 
 // readRegistrationToken takes the seed token from the environment, as Gitea's
@@ -75,8 +105,7 @@ func readRegistrationToken(o *Options, environ []string) error {
 }
 
 // fill copies every known key onto o, keeping the default where a key is absent.
-func fill(cfg *ini.File, o *Options) error {
-	r := reader{cfg: cfg}
+func fill(r *reader, o *Options) error {
 	s := &o.Server
 	r.str("server", "HTTP_ADDR", &s.HTTPAddr)
 	r.int("server", "HTTP_PORT", &s.HTTPPort)
@@ -88,13 +117,18 @@ func fill(cfg *ini.File, o *Options) error {
 	r.duration("server", "READ_HEADER_TIMEOUT", &s.ReadHeaderTimeout)
 	r.duration("server", "READ_TIMEOUT", &s.ReadTimeout)
 	r.duration("server", "IDLE_TIMEOUT", &s.IdleTimeout)
+	r.bool("server", "STRICT_CONFIG", &s.StrictConfig)
+	r.str("server", "PROTOCOL", &s.Protocol)
+	r.str("server", "CERT_FILE", &s.CertFile)
+	r.str("server", "KEY_FILE", &s.KeyFile)
+	r.str("server", "UNIX_SOCKET_PERMISSION", &s.UnixSocketPermission)
 
 	d := &o.Database
 	r.str("database", "DB_TYPE", &d.Type)
 	r.str("database", "HOST", &d.Host)
 	r.str("database", "NAME", &d.Name)
 	r.str("database", "USER", &d.User)
-	r.str("database", "PASSWD", &d.Passwd)
+	r.secret("database", "PASSWD", &d.Passwd)
 	r.str("database", "PATH", &d.Path)
 	r.str("database", "SSL_MODE", &d.SSLMode)
 	r.int("database", "MAX_OPEN_CONNS", &d.MaxOpenConns)
@@ -103,7 +137,7 @@ func fill(cfg *ini.File, o *Options) error {
 		d.Type = "sqlite3"
 	}
 
-	r.str("security", "SECRET_KEY", &o.Security.SecretKey)
+	r.secret("security", "SECRET_KEY", &o.Security.SecretKey)
 	r.str("accounts", "SOURCE", &o.Accounts.Source)
 
 	a := &o.Actions
@@ -141,7 +175,7 @@ func fill(cfg *ini.File, o *Options) error {
 	r.bool("session", "COOKIE_SECURE", &o.Session.CookieSecure)
 
 	r.bool("metrics", "ENABLED", &o.Metrics.Enabled)
-	r.str("metrics", "TOKEN", &o.Metrics.Token)
+	r.secret("metrics", "TOKEN", &o.Metrics.Token)
 	r.int("metrics", "MAX_LABEL_SET_SERIES", &o.Metrics.MaxLabelSetSeries)
 
 	w := &o.Webhook
@@ -157,13 +191,42 @@ func fill(cfg *ini.File, o *Options) error {
 }
 
 // reader keeps the first conversion error so fill stays a flat list of keys.
+// Every key fill asks for is one Runnerhub knows: the reader notes each
+// (with where its value came from and where it lands), which is how
+// unknown names are found without a second list of keys.
 type reader struct {
-	cfg *ini.File
-	err error
+	cfg      *ini.File
+	env      map[sectionKey]string // the variable that set a key
+	err      error
+	record   bool
+	settings []Setting
+	secrets  map[sectionKey]bool
 }
 
-func (r *reader) key(section, name string) (*ini.Key, bool) {
-	if !r.cfg.HasSection(section) || !r.cfg.Section(section).HasKey(name) {
+// secret reads a string that Report never shows.
+func (r *reader) secret(section, name string, dst *string) {
+	if r.secrets == nil {
+		r.secrets = map[sectionKey]bool{}
+	}
+	r.secrets[sectionKey{section, name}] = true
+	r.str(section, name, dst)
+}
+
+// keyFor looks a key up and, when recording, notes it with dst, the
+// field its effective value is read from afterwards.
+func (r *reader) keyFor(section, name string, dst any) (*ini.Key, bool) {
+	found := r.cfg.HasSection(section) && r.cfg.Section(section).HasKey(name)
+	if r.record {
+		sk := sectionKey{section, name}
+		origin := "default"
+		if v, ok := r.env[sk]; ok {
+			origin = v
+		} else if found {
+			origin = "app.ini"
+		}
+		r.settings = append(r.settings, Setting{Section: section, Key: name, Origin: origin, Secret: r.secrets[sk], field: dst})
+	}
+	if !found {
 		return nil, false
 	}
 	return r.cfg.Section(section).Key(name), true
@@ -176,13 +239,13 @@ func (r *reader) fail(section, name string, err error) {
 }
 
 func (r *reader) str(section, name string, dst *string) {
-	if k, ok := r.key(section, name); ok {
+	if k, ok := r.keyFor(section, name, dst); ok {
 		*dst = k.String()
 	}
 }
 
 func (r *reader) int(section, name string, dst *int) {
-	if k, ok := r.key(section, name); ok {
+	if k, ok := r.keyFor(section, name, dst); ok {
 		v, err := k.Int()
 		if err != nil {
 			r.fail(section, name, err)
@@ -193,7 +256,7 @@ func (r *reader) int(section, name string, dst *int) {
 }
 
 func (r *reader) int64(section, name string, dst *int64) {
-	if k, ok := r.key(section, name); ok {
+	if k, ok := r.keyFor(section, name, dst); ok {
 		v, err := k.Int64()
 		if err != nil {
 			r.fail(section, name, err)
@@ -204,7 +267,7 @@ func (r *reader) int64(section, name string, dst *int64) {
 }
 
 func (r *reader) bool(section, name string, dst *bool) {
-	if k, ok := r.key(section, name); ok {
+	if k, ok := r.keyFor(section, name, dst); ok {
 		v, err := k.Bool()
 		if err != nil {
 			r.fail(section, name, err)
@@ -215,7 +278,7 @@ func (r *reader) bool(section, name string, dst *bool) {
 }
 
 func (r *reader) duration(section, name string, dst *time.Duration) {
-	if k, ok := r.key(section, name); ok {
+	if k, ok := r.keyFor(section, name, dst); ok {
 		v, err := time.ParseDuration(k.String())
 		if err != nil {
 			r.fail(section, name, err)
@@ -228,7 +291,7 @@ func (r *reader) duration(section, name string, dst *time.Duration) {
 // prefixes reads a comma- or space-separated list of CIDRs; a single
 // address stands for itself (/32 or /128).
 func (r *reader) prefixes(section, name string, dst *[]netip.Prefix) {
-	k, ok := r.key(section, name)
+	k, ok := r.keyFor(section, name, dst)
 	if !ok {
 		return
 	}

@@ -60,7 +60,24 @@ type Server struct {
 	ReadHeaderTimeout time.Duration // READ_HEADER_TIMEOUT
 	ReadTimeout       time.Duration // READ_TIMEOUT
 	IdleTimeout       time.Duration // IDLE_TIMEOUT
+	// StrictConfig makes an unknown section, key or RUNNERHUB__ variable
+	// fatal at start-up instead of a warning.
+	StrictConfig bool // STRICT_CONFIG
+	// Protocol is what serve listens with, named as Gitea's keys are:
+	// "http", "https" (CERT_FILE and KEY_FILE, re-read on SIGHUP) or
+	// "http+unix" (HTTP_ADDR is the socket's path).
+	Protocol             string // PROTOCOL
+	CertFile             string // CERT_FILE
+	KeyFile              string // KEY_FILE
+	UnixSocketPermission string // UNIX_SOCKET_PERMISSION: octal, as Gitea's
 }
+
+// Protocols serve listens with.
+const (
+	ProtocolHTTP     = "http"
+	ProtocolHTTPS    = "https"
+	ProtocolHTTPUnix = "http+unix"
+)
 
 // Database is the [database] section, with Gitea's key names.
 type Database struct {
@@ -209,11 +226,13 @@ type Metrics struct {
 func Default() *Options {
 	return &Options{
 		Server: Server{
-			HTTPAddr:        "127.0.0.1",
-			HTTPPort:        3000,
-			AppDataPath:     "data",
-			MaxRequestBytes: 32 << 20,
-			ShutdownTimeout: 30 * time.Second,
+			HTTPAddr:             "127.0.0.1",
+			HTTPPort:             3000,
+			AppDataPath:          "data",
+			MaxRequestBytes:      32 << 20,
+			Protocol:             ProtocolHTTP,
+			UnixSocketPermission: "666",
+			ShutdownTimeout:      30 * time.Second,
 			// act_runner polls every 2s and reuses its connection; 90s of
 			// idleness outlasts any poll interval in use.
 			ReadHeaderTimeout: 10 * time.Second,
@@ -278,6 +297,19 @@ func (o *Options) Validate() error {
 	}
 	if s := o.Server; s.ReadHeaderTimeout < 0 || s.ReadTimeout < 0 || s.IdleTimeout < 0 {
 		errs = append(errs, errors.New("[server] READ_HEADER_TIMEOUT, READ_TIMEOUT and IDLE_TIMEOUT must not be negative"))
+	}
+	switch o.Server.Protocol {
+	case ProtocolHTTP:
+	case ProtocolHTTPS:
+		if o.Server.CertFile == "" || o.Server.KeyFile == "" {
+			errs = append(errs, errors.New("[server] PROTOCOL = https needs CERT_FILE and KEY_FILE"))
+		}
+	case ProtocolHTTPUnix:
+		if p, err := strconv.ParseUint(o.Server.UnixSocketPermission, 8, 32); err != nil || p > 0o777 {
+			errs = append(errs, fmt.Errorf("[server] UNIX_SOCKET_PERMISSION %q is not an octal mode such as 660", o.Server.UnixSocketPermission))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("[server] PROTOCOL %q is not http, https or http+unix", o.Server.Protocol))
 	}
 	if o.Server.MaxRequestBytes <= 0 {
 		errs = append(errs, errors.New("[server] MAX_REQUEST_BYTES must be positive"))

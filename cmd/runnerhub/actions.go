@@ -1,26 +1,51 @@
 package main
 
 import (
-	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/urfave/cli/v3"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
+	"code.runnerhub.dev/runnerhub/services/identity"
 )
+
+// scopeFlag is --scope as Gitea's actions commands spell it.
+func scopeFlag() cli.Flag {
+	return &cli.StringFlag{Name: "scope", Usage: "owner or owner/repo; the whole instance when empty"}
+}
+
+func actionsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "actions",
+		Usage:     "manage runners and their registration tokens",
+		UsageText: "runnerhub actions command [command options]",
+		Commands: append([]*cli.Command{
+			{
+				Name:      "generate-runner-token",
+				Aliases:   []string{"grt"},
+				Usage:     "print the scope's reusable registration token, making one if there is none",
+				UsageText: "runnerhub actions generate-runner-token [-c app.ini] [--scope owner[/repo]]",
+				Flags:     []cli.Flag{scopeFlag()},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if err := unexpectedArgs(cmd); err != nil {
+						return err
+					}
+					return generateRunnerToken(ctx, cmd.String("config"), cmd.String("scope"), cmd.Root().Writer)
+				},
+			},
+		}, actionsAdminCommands()...),
+	}
+}
 
 // generateRunnerToken prints the scope's reusable registration token, making
 // one if there is none, like Gitea's command of the same name.
-func generateRunnerToken(ctx context.Context, args []string, out io.Writer) error {
-	fl, cfg := newFlags("generate-runner-token", out)
-	scopeFlag := fl.String("scope", "", "owner or owner/repo; the whole instance when empty")
-	if err := fl.Parse(args); err != nil {
-		return err
-	}
-	o, x, err := setUp(ctx, *cfg)
+func generateRunnerToken(ctx context.Context, cfg, scopeRef string, out io.Writer) error {
+	o, x, err := setUp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -31,7 +56,7 @@ func generateRunnerToken(ctx context.Context, args []string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	scope, err := resolveScope(ctx, rc.Identity, *scopeFlag)
+	scope, err := resolveScope(ctx, rc.Identity, scopeRef)
 	if err != nil {
 		return err
 	}

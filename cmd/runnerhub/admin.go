@@ -9,84 +9,117 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/urfave/cli/v3"
+
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
-const adminUsage = `Usage:
-  runnerhub admin user create --username U --password P [--email E] [--admin]
-  runnerhub admin user generate-access-token --username U [--token-name N] [--expires-in 720h]
-  runnerhub admin user list-access-tokens --username U
-  runnerhub admin user delete-access-token --username U --token ID-or-name
-  runnerhub admin org create --name O --owner U
-  runnerhub admin org add-owner --org O --username U
-  runnerhub admin repo create --owner O --name R
-  runnerhub admin repo add-admin --repo O/R --username U
-Each takes --config app.ini.`
-
-// adminCommand is one admin subcommand: the string flags it takes (the
-// required ones first), its boolean flags, and what it does with them.
-type adminCommand struct {
-	required []string
-	optional []string
-	bools    []string
-	run      func(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error
-}
-
 // adminFlags holds the parsed flag values by name.
 type adminFlags map[string]string
 
-var adminCommands = map[string]adminCommand{
-	"user create":                {[]string{"username", "password"}, []string{"email"}, []string{"admin"}, adminCreateUser},
-	"user generate-access-token": {[]string{"username"}, []string{"token-name", "expires-in"}, nil, adminGenerateAccessToken},
-	"user list-access-tokens":    {[]string{"username"}, nil, nil, adminListAccessTokens},
-	"user delete-access-token":   {[]string{"username", "token"}, nil, nil, adminDeleteAccessToken},
-	"org create":                 {[]string{"name", "owner"}, nil, nil, adminCreateOrg},
-	"org add-owner":              {[]string{"org", "username"}, nil, nil, adminAddOrgOwner},
-	"repo create":                {[]string{"owner", "name"}, nil, nil, adminCreateRepo},
-	"repo add-admin":             {[]string{"repo", "username"}, nil, nil, adminAddRepoAdmin},
+// adminRun is what an admin subcommand does with its flag values.
+type adminRun func(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error
+
+func str(name, usage string, required bool) cli.Flag {
+	return &cli.StringFlag{Name: name, Usage: usage, Required: required}
 }
 
-// admin manages the standalone accounts: users, access tokens,
-// organizations and repositories.
-func admin(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) < 2 {
-		return fmt.Errorf("missing admin command\n%s", adminUsage)
+func adminCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "admin",
+		Usage:       "manage the standalone accounts: users, access tokens, organizations, repositories",
+		UsageText:   "runnerhub admin command subcommand [options]",
+		Description: "Only with [accounts] SOURCE = standalone; with SOURCE = gitea, manage them in Gitea.",
+		Commands: []*cli.Command{
+			{
+				Name:      "user",
+				Usage:     "manage users and their access tokens",
+				UsageText: "runnerhub admin user command [options]",
+				Commands: []*cli.Command{
+					adminLeaf("user list", "list the users", "[--output json]", adminListUsers, outputFlag()),
+					adminLeaf("user change-password", "set a user's password", "--username U --password P", adminChangePassword,
+						str("username", "the user", true),
+						str("password", "the new password (8 to 72 bytes)", true)),
+					adminLeaf("user delete", "delete a user with their access tokens (refused while they own repositories or are an organization's last owner)", "--username U", adminDeleteUser,
+						str("username", "the user", true)),
+					adminLeaf("user create", "create a user", "--username U --password P [--email E] [--admin]", adminCreateUser,
+						str("username", "the user's login name", true),
+						str("password", "the user's password (8 to 72 bytes)", true),
+						str("email", "the user's email address", false),
+						&cli.BoolFlag{Name: "admin", Usage: "make the user an instance administrator"}),
+					adminLeaf("user generate-access-token", "make an access token for the API and print it", "--username U [--token-name N] [--expires-in 720h]", adminGenerateAccessToken,
+						str("username", "the token's user", true),
+						&cli.StringFlag{Name: "token-name", Aliases: []string{"t"}, Value: "cli", Usage: "the token's name, unique per user"},
+						str("expires-in", "lifetime such as 720h; never expires when empty", false),
+						&cli.BoolFlag{Name: "raw", Usage: "print only the token, for scripts"}),
+					adminLeaf("user list-access-tokens", "list a user's access tokens (never the tokens themselves)", "--username U", adminListAccessTokens,
+						str("username", "the tokens' user", true)),
+					adminLeaf("user delete-access-token", "revoke one access token at once", "--username U --token ID-or-name", adminDeleteAccessToken,
+						str("username", "the token's user", true),
+						str("token", "the token's id or name", true)),
+				},
+			},
+			{
+				Name:      "org",
+				Usage:     "manage organizations",
+				UsageText: "runnerhub admin org command [options]",
+				Commands: []*cli.Command{
+					adminLeaf("org create", "create an organization", "--name O --owner U", adminCreateOrg,
+						str("name", "the organization's name", true),
+						str("owner", "the user who owns it", true)),
+					adminLeaf("org add-owner", "make a user an owner of an organization", "--org O --username U", adminAddOrgOwner,
+						str("org", "the organization", true),
+						str("username", "the new owner", true)),
+				},
+			},
+			{
+				Name:      "repo",
+				Usage:     "manage repositories",
+				UsageText: "runnerhub admin repo command [options]",
+				Commands: []*cli.Command{
+					adminLeaf("repo create", "create a repository", "--owner O --name R", adminCreateRepo,
+						str("owner", "the user or organization that owns it", true),
+						str("name", "the repository's name", true)),
+					adminLeaf("repo add-admin", "make a user an administrator of a repository", "--repo O/R --username U", adminAddRepoAdmin,
+						str("repo", "the repository as owner/name", true),
+						str("username", "the new administrator", true)),
+				},
+			},
+		},
 	}
-	name := args[0] + " " + args[1]
-	cmd, ok := adminCommands[name]
-	if !ok {
-		return fmt.Errorf("unknown admin command %q\n%s", name, adminUsage)
+}
+
+// adminLeaf is one admin subcommand: its flags are gathered into adminFlags,
+// and it runs against the standalone accounts after the schema is current.
+func adminLeaf(path, usage, synopsis string, do adminRun, flags ...cli.Flag) *cli.Command {
+	_, name, _ := strings.Cut(path, " ")
+	return &cli.Command{
+		Name:  name,
+		Usage: usage,
+		Flags: flags,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := unexpectedArgs(cmd); err != nil {
+				return err
+			}
+			v := adminFlags{}
+			for _, f := range flags {
+				n := f.Names()[0]
+				v[n] = fmt.Sprint(cmd.Value(n))
+				if r, ok := f.(cli.RequiredFlag); ok && r.IsRequired() && strings.TrimSpace(v[n]) == "" {
+					return fmt.Errorf("--%s must not be empty (see '%s --help')", n, cmd.FullName())
+				}
+			}
+			return adminDo(ctx, cmd.String("config"), do, v, cmd.Root().Writer)
+		},
+		UsageText: "runnerhub admin " + path + " " + synopsis,
 	}
-	fl, cfg := newFlags("admin "+name, out)
-	strs := map[string]*string{}
-	for _, f := range append(append([]string{}, cmd.required...), cmd.optional...) {
-		strs[f] = fl.String(f, "", "")
-	}
-	bools := map[string]*bool{}
-	for _, f := range cmd.bools {
-		bools[f] = fl.Bool(f, false, "")
-	}
-	if err := fl.Parse(args[2:]); err != nil {
-		return err
-	}
-	if fl.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fl.Args())
-	}
-	v := adminFlags{}
-	for f, p := range strs {
-		v[f] = *p
-	}
-	for f, p := range bools {
-		v[f] = strconv.FormatBool(*p)
-	}
-	for _, f := range cmd.required {
-		if strings.TrimSpace(v[f]) == "" {
-			return fmt.Errorf("--%s is required\n%s", f, adminUsage)
-		}
-	}
-	o, x, err := setUp(ctx, *cfg)
+}
+
+// adminDo sets up the database and runs do on the standalone accounts.
+func adminDo(ctx context.Context, cfg string, do adminRun, v adminFlags, out io.Writer) error {
+	o, x, err := setUp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -94,7 +127,7 @@ func admin(ctx context.Context, args []string, out io.Writer) error {
 	if o.Accounts.Source != options.AccountsStandalone {
 		return fmt.Errorf("[accounts] SOURCE is %s: manage users, organizations and repositories there", o.Accounts.Source)
 	}
-	return cmd.run(db.WithEngine(ctx, x), identity.NewStandalone(), v, out)
+	return do(db.WithEngine(ctx, x), identity.NewStandalone(), v, out)
 }
 
 func adminCreateUser(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
@@ -132,7 +165,45 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, token)
+	if v["raw"] == "true" {
+		fmt.Fprintln(out, token)
+		return nil
+	}
+	fmt.Fprintf(out, "access token %q created for %s (shown this once): %s\n", in.Name, u.Name, token)
+	return nil
+}
+
+func adminListUsers(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	us, err := acc.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []identity.UserInfo{}
+	}
+	p := printer{out: out, json: v["output"] == "json"}
+	return p.print(us, "ID\tNAME\tEMAIL\tADMIN\tPASSWORD\tCREATED", func(w io.Writer) {
+		for _, u := range us {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%t\t%t\t%s\n", u.ID, u.Name, u.Email, u.IsAdmin, u.HasPassword, time.Unix(u.Created, 0).UTC().Format(time.RFC3339))
+		}
+	})
+}
+
+func adminChangePassword(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.ChangePassword(ctx, v["username"], v["password"])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "changed the password of %s\n", u.Name)
+	return nil
+}
+
+func adminDeleteUser(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	u, err := acc.DeleteUser(ctx, v["username"])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted user %s (id %d) and their access tokens\n", u.Name, u.ID)
 	return nil
 }
 

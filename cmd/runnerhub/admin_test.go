@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
@@ -44,7 +46,7 @@ func TestAdminCommands(t *testing.T) {
 	assert.Contains(t, out, "acme/app")
 	out, err = cli("admin", "repo", "add-admin", "--repo", "acme/app", "--username", "dev")
 	require.NoError(t, err, out)
-	token, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci")
+	token, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci", "--raw")
 	require.NoError(t, err)
 	token = strings.TrimSpace(token)
 	require.Len(t, token, 40)
@@ -57,7 +59,8 @@ func TestAdminCommands(t *testing.T) {
 		"unknown owner":    {"admin", "repo", "create", "--owner", "nobody", "--name", "x"},
 		"bad repo":         {"admin", "repo", "add-admin", "--repo", "acme", "--username", "dev"},
 		"org owner is org": {"admin", "org", "add-owner", "--org", "acme", "--username", "acme"},
-		"unknown command":  {"admin", "user", "delete"},
+		"unknown command":  {"admin", "user", "remove"},
+		"no user to del":   {"admin", "user", "delete", "--username", "nobody"},
 		"duplicate token":  {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci"},
 		"bad expiry":       {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "x", "--expires-in", "soon"},
 		"past expiry":      {"admin", "user", "generate-access-token", "--username", "dev", "--token-name", "x", "--expires-in", "-1h"},
@@ -84,7 +87,7 @@ func TestAdminCommands(t *testing.T) {
 	// server honours at once.
 	expiring, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "month", "--expires-in", "720h")
 	require.NoError(t, err)
-	require.Len(t, strings.TrimSpace(expiring), 40)
+	assert.Regexp(t, `^access token "month" created for dev \(shown this once\): [0-9a-f]{40}\n$`, expiring, "without --raw the token is labelled")
 	out, err = cli("admin", "user", "list-access-tokens", "--username", "dev")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -102,4 +105,70 @@ func TestAdminCommands(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the revoked token is refused at once")
+}
+
+// TestAdminUserLifecycle: list, change-password (the old password stops
+// working), and delete, which refuses while the user is needed.
+func TestAdminUserLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "app.ini")
+	require.NoError(t, os.WriteFile(cfg, []byte("[server]\nAPP_DATA_PATH = "+dir+"\n[database]\nPATH = "+filepath.Join(dir, "rh.db")+"\n"), 0o600))
+	cli := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append(args, "--config", cfg), &out)
+		return out.String(), err
+	}
+	for _, args := range [][]string{
+		{"admin", "user", "create", "--username", "root", "--password", "secret-pass", "--admin", "--email", "root@example.com"},
+		{"admin", "user", "create", "--username", "dev", "--password", "secret-pass"},
+		{"admin", "org", "create", "--name", "acme", "--owner", "root"},
+	} {
+		out, err := cli(args...)
+		require.NoError(t, err, out)
+	}
+	out, err := cli("admin", "user", "list", "--output", "json")
+	require.NoError(t, err)
+	var users []identity.UserInfo
+	require.NoError(t, json.Unmarshal([]byte(out), &users), out)
+	require.Len(t, users, 2, "organizations are not users")
+	assert.Equal(t, "dev", users[0].Name)
+	assert.Equal(t, "root", users[1].Name)
+	assert.True(t, users[1].IsAdmin)
+	out, err = cli("admin", "user", "list")
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^ID\s+NAME\s+EMAIL`, out)
+	assert.Contains(t, out, "root@example.com")
+
+	_, err = cli("admin", "user", "change-password", "--username", "dev", "--password", "short")
+	require.Error(t, err)
+	_, err = cli("admin", "user", "change-password", "--username", "dev", "--password", "new-secret-pass")
+	require.NoError(t, err)
+	o, err := options.Load(cfg, nil)
+	require.NoError(t, err)
+	o.Database.Path = filepath.Join(dir, "rh.db")
+	s := testserver.StartOn(t, o)
+	acc := s.App.Accounts()
+	ctx := s.App.Context(context.Background())
+	_, err = acc.UserByPassword(ctx, "dev", "secret-pass")
+	require.Error(t, err, "the old password no longer works")
+	_, err = acc.UserByPassword(ctx, "dev", "new-secret-pass")
+	require.NoError(t, err)
+
+	token, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--raw")
+	require.NoError(t, err)
+	_, err = cli("admin", "user", "delete", "--username", "root")
+	require.ErrorContains(t, err, "last owner", "acme would be left without an owner")
+	out, err = cli("admin", "user", "delete", "--username", "dev")
+	require.NoError(t, err, out)
+	req, err := http.NewRequest("GET", s.URL+"/api/v1/orgs/acme/actions/runners", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "token "+strings.TrimSpace(token))
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "the deleted user's token is gone")
+	out, err = cli("admin", "user", "list", "--output", "json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &users))
+	require.Len(t, users, 1)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/urfave/cli/v3"
 	"xorm.io/xorm"
 
 	runnerhub "code.runnerhub.dev/runnerhub"
@@ -20,21 +20,22 @@ import (
 	"code.runnerhub.dev/runnerhub/options"
 )
 
-// newFlags makes a flag set with the --config flag every command takes.
-func newFlags(name string, out io.Writer) (*flag.FlagSet, *string) {
-	fl := flag.NewFlagSet(name, flag.ContinueOnError)
-	fl.SetOutput(out)
-	cfg := fl.String("config", "", "path of app.ini (optional)")
-	return fl, cfg
-}
-
 // loadOptions reads the configuration and fills what the server derives:
 // the root URL and, when none is configured, a secret key kept in the data folder.
 func loadOptions(path string) (*options.Options, error) {
-	o, err := options.Load(path, os.Environ())
+	r, err := options.Inspect(path, os.Environ())
 	if err != nil {
 		return nil, err
 	}
+	if err := r.Fatal(); err != nil {
+		return nil, err
+	}
+	// A misspelt name would otherwise be ignored without a word and the
+	// server would start on a default.
+	for _, u := range r.Unknown {
+		fmt.Fprintf(os.Stderr, "runnerhub: warning: %s (see 'runnerhub config check')\n", u)
+	}
+	o := r.Options
 	if o.Security.SecretKey == "" {
 		if o.Security.SecretKey, err = dataSecretKey(o.Server.AppDataPath); err != nil {
 			return nil, err
@@ -85,16 +86,30 @@ func setUp(ctx context.Context, cfgPath string) (*options.Options, *xorm.Engine,
 	return o, x, nil
 }
 
-func migrate(ctx context.Context, args []string, out io.Writer) error {
-	fl, cfg := newFlags("migrate", out)
-	dryRun := fl.Bool("dry-run", false, "print what would be converted and run, change nothing")
-	if err := fl.Parse(args); err != nil {
-		return err
+func migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "migrate",
+		Usage:     "bring the database schema up to date (or show what that would do)",
+		UsageText: "runnerhub migrate [-c app.ini] [--dry-run]",
+		Description: "On a Gitea database with [accounts] SOURCE = gitea, migrate takes over Gitea's\n" +
+			"actions tables in place; --dry-run prints the plan and changes nothing.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be converted and run, change nothing"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := unexpectedArgs(cmd); err != nil {
+				return err
+			}
+			if cmd.Bool("dry-run") {
+				return migratePlan(ctx, cmd.String("config"), cmd.Root().Writer)
+			}
+			return migrate(ctx, cmd.String("config"), cmd.Root().Writer)
+		},
 	}
-	if *dryRun {
-		return migratePlan(ctx, *cfg, out)
-	}
-	_, x, err := setUp(ctx, *cfg)
+}
+
+func migrate(ctx context.Context, cfg string, out io.Writer) error {
+	_, x, err := setUp(ctx, cfg)
 	if err != nil {
 		return err
 	}

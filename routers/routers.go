@@ -32,6 +32,8 @@ type App struct {
 	// Identity is who signs in and what they manage; standalone accounts here.
 	Identity identity.Provider
 	Accounts *identity.Standalone
+	// Passwords limits failed password attempts, for the API and the pages.
+	Passwords *identity.PasswordLimits
 	// Metrics is what /metrics serves; the webhook delivery workers count
 	// their outcomes in Metrics.WebhookDeliveries.
 	Metrics *metrics.Metrics
@@ -83,7 +85,7 @@ func New(ctx context.Context, o *options.Options, x *xorm.Engine) (*App, error) 
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, m))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	return &App{Metrics: m, engine: x, Handler: withEngine(x, clientaddr.New(o.Server.TrustedProxies).Handler(mux)), Actions: svc, Identity: accounts, Accounts: &accounts, Webhooks: hooks}, nil
+	return &App{Metrics: m, engine: x, Handler: withEngine(x, clientaddr.New(o.Server.TrustedProxies).Handler(mux)), Actions: svc, Identity: accounts, Accounts: &accounts, Passwords: passwords, Webhooks: hooks}, nil
 }
 
 // withEngine binds the engine to every request's context, where the model

@@ -58,6 +58,7 @@ func TestClientAddr_BehindTrustedProxy(t *testing.T) {
 		o.Actions.RegisterRateLimit = 1
 		o.Actions.RegisterRateBurst = 2
 	})
+	stopPasswordClock(s)
 	good := s.RegistrationToken(t, actions_service.Scope{})
 	const guesser, colleague = "203.0.113.5", "203.0.113.6"
 

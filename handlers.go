@@ -7,7 +7,6 @@ import (
 	v1 "code.runnerhub.dev/runnerhub/routers/api/v1"
 	"code.runnerhub.dev/runnerhub/routers/rpc"
 	"code.runnerhub.dev/runnerhub/routers/web"
-	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/templates"
 )
 
@@ -30,7 +29,7 @@ func (s *Server) newHandlers(c Config) handlers {
 	runnerMux.Handle(rpc.Prefix+"/", rpc.NewHandler(s.actions, o.Server.MaxRequestBytes, rpc.RegisterRateLimit(registerLimit)))
 	runnerMux.Handle("POST "+rpc.RuntimeTokenVerifyPath, rpc.NewRuntimeTokenHandler(s.actions))
 
-	passwords := identity.NewPasswordLimits() // one budget of password attempts for the API and the pages
+	passwords := s.passwords
 	h := handlers{
 		runner: s.bind(runnerMux),
 		api: s.bind(v1.New(v1.Deps{Options: o, Identity: s.identity, Accounts: s.accounts,

@@ -79,7 +79,8 @@ type Server struct {
 	tmpl       *template.Template
 	handlers   handlers
 	clientAddr *clientaddr.Resolver
-	stops      []func() // background work started by Start, stopped by Close
+	passwords  *identity.PasswordLimits // one budget of password attempts for the API and the pages
+	stops      []func()                 // background work started by Start, stopped by Close
 }
 
 // New wires the services and handlers over a migrated database. It starts
@@ -131,6 +132,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		return nil, err
 	}
 	s.clientAddr = clientaddr.New(o.Server.TrustedProxies)
+	s.passwords = identity.NewPasswordLimits()
 	s.handlers = s.newHandlers(c)
 	return s, nil
 }
@@ -160,6 +162,9 @@ func (s *Server) Workflows() *workflow_service.Service { return s.workflows }
 
 // Webhooks manages webhooks and delivers workflow_job events.
 func (s *Server) Webhooks() *webhook_service.Service { return s.webhooks }
+
+// Passwords limits failed password attempts, for the API and the pages.
+func (s *Server) Passwords() *identity.PasswordLimits { return s.passwords }
 
 // Metrics is what the metrics handler serves.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }

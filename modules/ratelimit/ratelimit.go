@@ -40,8 +40,13 @@ func New(perMinute, burst int) *Limiter {
 	}
 }
 
-// SetClock replaces the clock, for tests.
-func (l *Limiter) SetClock(now func() time.Time) { l.now = now }
+// SetClock replaces the clock, for tests; also of a limiter in use by a
+// running server.
+func (l *Limiter) SetClock(now func() time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.now = now
+}
 
 // Allow takes one token from key's bucket. When there is none it reports
 // false and how long until there is.
@@ -49,9 +54,9 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	if l == nil {
 		return true, 0
 	}
-	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	now := l.now()
 	l.sweep(now)
 	b, ok := l.buckets[key]
 	if !ok {

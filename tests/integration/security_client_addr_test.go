@@ -59,6 +59,7 @@ func TestClientAddr_BehindTrustedProxy(t *testing.T) {
 		o.Actions.RegisterRateLimit = 1
 		o.Actions.RegisterRateBurst = 2
 	})
+	stopPasswordClock(s)
 	good := s.RegistrationToken(t, identity.InstanceScope)
 	const guesser, colleague = "203.0.113.5", "203.0.113.6"
 

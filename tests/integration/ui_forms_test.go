@@ -137,6 +137,7 @@ func TestUIForms_AuthorizationAndSessions(t *testing.T) {
 
 func TestUIForms_SignInFailuresAreLimited(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
+	stopPasswordClock(s)
 	_, err := s.App.Accounts().CreateUser(s.Ctx, identity.CreateUserInput{Name: "root", Password: "root-password"})
 	require.NoError(t, err)
 	c := newWebClient(t, s)

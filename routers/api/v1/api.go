@@ -94,6 +94,7 @@ func (a *API) routes() {
 	a.registerRegistrationTokenRoutes()
 	a.registerAuditRoutes()
 	a.registerWorkflowRoutes()
+	a.registerLogRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

@@ -95,6 +95,7 @@ func (a *API) routes() {
 	a.registerAuditRoutes()
 	a.registerWorkflowRoutes()
 	a.registerLogRoutes()
+	a.registerRerunRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

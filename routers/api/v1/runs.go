@@ -141,7 +141,12 @@ func (a *API) listRunJobs(w http.ResponseWriter, r *http.Request, sc identity.Sc
 		WriteError(w, r, err)
 		return
 	}
-	a.writeJobs(w, r, sc, workflow_service.JobFilter{RunID: id})
+	f := workflow_service.JobFilter{RunID: id}
+	if f.LatestAttempt, err = parseAttemptFilter(r); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	a.writeJobs(w, r, sc, f)
 }
 
 func (a *API) cancelRun(w http.ResponseWriter, r *http.Request, sc identity.Scope) {

@@ -76,6 +76,7 @@ var steps = []Step{
 	{11, "nothing (the number was skipped)", nil, nil},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
+	{18, "create the queue samples behind the queue chart; index jobs by start", v0018CreateQueueSample, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

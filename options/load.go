@@ -120,6 +120,8 @@ func fill(cfg *ini.File, o *Options) error {
 	r.duration("actions", "EPHEMERAL_IDLE_AFTER", &a.EphemeralIdleAfter)
 	r.duration("actions", "REMOVE_OFFLINE_RUNNERS_AFTER", &a.RemoveOfflineRunnersAfter)
 	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
+	r.duration("actions", "QUEUE_SAMPLE_INTERVAL", &a.QueueSampleInterval)
+	r.duration("actions", "QUEUE_SAMPLE_RETENTION", &a.QueueSampleRetention)
 
 	api := &o.API
 	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)

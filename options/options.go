@@ -111,6 +111,11 @@ type Actions struct {
 	RemoveOfflineRunnersAfter time.Duration // REMOVE_OFFLINE_RUNNERS_AFTER
 	// WaitingJobMaxAge: a job waiting this long for a runner is cancelled.
 	WaitingJobMaxAge time.Duration // WAITING_JOB_MAX_AGE
+	// QueueSampleInterval is how often the queue's length and pickup wait
+	// are recorded for the queue chart (0: never); QueueSampleRetention how
+	// long the samples are kept.
+	QueueSampleInterval  time.Duration // QUEUE_SAMPLE_INTERVAL
+	QueueSampleRetention time.Duration // QUEUE_SAMPLE_RETENTION
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -194,6 +199,8 @@ func Default() *Options {
 			TaskStaleAfter:       10 * time.Minute,
 			EphemeralIdleAfter:   24 * time.Hour,
 			WaitingJobMaxAge:     24 * time.Hour,
+			QueueSampleInterval:  time.Minute,
+			QueueSampleRetention: 24 * time.Hour,
 		},
 		API: API{
 			DefaultPagingNum: 30,
@@ -253,6 +260,9 @@ func (o *Options) Validate() error {
 	}
 	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 {
 		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
+	}
+	if a := o.Actions; a.QueueSampleInterval < 0 || (a.QueueSampleInterval > 0 && a.QueueSampleRetention < a.QueueSampleInterval) {
+		errs = append(errs, errors.New("[actions] QUEUE_SAMPLE_INTERVAL must not be negative, and QUEUE_SAMPLE_RETENTION must be at least one interval"))
 	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
 		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))

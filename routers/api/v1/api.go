@@ -96,6 +96,7 @@ func (a *API) routes() {
 	a.registerWorkflowRoutes()
 	a.registerLogRoutes()
 	a.registerRerunRoutes()
+	a.registerQueueRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

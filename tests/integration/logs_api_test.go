@@ -66,6 +66,13 @@ func TestJobLogsAPI_ReadersReadGiteaText(t *testing.T) {
 				"2024-03-01T12:30:46.1234567Z \n", string(res.Body))
 			assert.Equal(t, res.Body, admin.do(t, "GET", path, nil).Body, "an admin reads it too")
 
+			for _, p := range []string{"/api/v1/repos/octo/app/actions/runs", fmt.Sprintf("/api/v1/repos/octo/app/actions/jobs/%d", jobID)} {
+				assert.Equal(t, http.StatusOK, asReader.do(t, "GET", p, nil).Status, "a reader reads the runs and jobs too: %s", p)
+				assert.Equal(t, http.StatusNotFound, asStranger.do(t, "GET", p, nil).Status, p)
+			}
+			res = asReader.do(t, "POST", fmt.Sprintf("/api/v1/repos/octo/app/actions/jobs/%d/rerun", jobID), nil)
+			assert.Equal(t, http.StatusForbidden, res.Status, "reading is not re-running")
+
 			res = asStranger.do(t, "GET", path, nil)
 			assert.Equal(t, http.StatusNotFound, res.Status, "who may not read the repository learns nothing of it")
 			assert.NotContains(t, string(res.Body), "ok")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	runnerv1 "code.gitea.io/actions-proto-go/runner/v1"
 	"connectrpc.com/connect"
@@ -16,6 +15,7 @@ import (
 
 	runnerhub "code.runnerhub.dev/runnerhub"
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/convert"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
@@ -117,11 +117,18 @@ func TestUI_RunsRunAndLiveJobLog(t *testing.T) {
 	reportSteps(t, r, build.Id, runnerv1.Result_RESULT_UNSPECIFIED,
 		step(0, runnerv1.Result_RESULT_SUCCESS, 2, 3), step(1, runnerv1.Result_RESULT_UNSPECIFIED, 5, 1))
 
+	// The run's html_url, as the API and the webhooks give it, is its page;
+	// its repository's runs are a link away.
+	runJSON, err := s.App.Workflows().GetRun(s.Ctx, identity.ScopeOf(u.repo.OwnerID, u.repo.RepoID), runID)
+	require.NoError(t, err)
+	view, err := convert.New(s.Opts.Server.RootURL, s.App.Identity()).WorkflowRun(s.Ctx, runJSON)
+	require.NoError(t, err)
 	var shot []byte
 	var runs, jobs string
 	require.NoError(t, chromedp.Run(u.ctx,
-		chromedp.Navigate(s.URL+"/"),
-		chromedp.Navigate(s.URL+"/octo/app/actions"),
+		chromedp.Navigate(view.HTMLURL),
+		chromedp.WaitVisible("#job-list", chromedp.ByID),
+		chromedp.Click(`.crumbs a[href="/octo/app/actions"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#run-list", chromedp.ByID),
 		chromedp.Text("#run-list", &runs, chromedp.ByID),
 		screenshot("actions-runs.png", &shot),
@@ -204,5 +211,4 @@ func TestUI_RunsRunAndLiveJobLog(t *testing.T) {
 	again := fetch(t, r)
 	require.NotNil(t, again)
 	assert.EqualValues(t, "deploy", again.Context.AsMap()["job"], "the re-run job is what the runner gets")
-	_ = time.Second
 }

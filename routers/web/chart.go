@@ -16,7 +16,7 @@ import (
 const (
 	chartWidth  = 640
 	chartHeight = 150
-	chartLeft   = 52 // room for the value labels
+	chartLeft   = 60 // room for the value labels
 	chartRight  = 8
 	chartTop    = 8
 	chartBottom = 22 // room for the time labels
@@ -67,9 +67,9 @@ func queueCharts(points []actions_service.QueuePoint, span time.Duration, now ti
 		longest[i] = p.LongestWait.Seconds()
 		average[i] = p.AvgWait.Seconds()
 	}
-	length = newChart("Jobs waiting", times, x, func(v float64) string { return fmt.Sprintf("%.0f", v) },
+	length = newChart("Jobs waiting", times, x, niceCeil, func(v float64) string { return fmt.Sprintf("%.0f", v) },
 		chartSeries{Name: "waiting", Class: "series-waiting"}, waiting)
-	wait = newChart("Pickup wait", times, x, func(v float64) string { return roundDuration(time.Duration(v) * time.Second) },
+	wait = newChart("Pickup wait", times, x, niceDuration, func(v float64) string { return tickDuration(time.Duration(v) * time.Second) },
 		chartSeries{Name: "longest wait", Class: "series-longest"}, longest,
 		chartSeries{Name: "average pickup", Class: "series-average"}, average)
 	for _, c := range []*chartView{&length, &wait} {
@@ -98,7 +98,8 @@ func queueCharts(points []actions_service.QueuePoint, span time.Duration, now ti
 }
 
 // newChart lays out one chart; seriesAndValues alternates a series and its values.
-func newChart(title string, times []time.Time, x func(time.Time) float64, label func(float64) string, seriesAndValues ...any) chartView {
+// nice rounds the top value up to one whose ticks read well.
+func newChart(title string, times []time.Time, x func(time.Time) float64, nice func(float64) float64, label func(float64) string, seriesAndValues ...any) chartView {
 	c := chartView{Title: title, Width: chartWidth, Height: chartHeight, Left: chartLeft, Top: chartTop,
 		Right: chartWidth - chartRight, Base: chartHeight - chartBottom, Empty: len(times) == 0}
 	top := 0.0
@@ -107,7 +108,7 @@ func newChart(title string, times []time.Time, x func(time.Time) float64, label 
 			top = max(top, v)
 		}
 	}
-	top = niceCeil(top)
+	top = nice(top)
 	y := func(v float64) float64 { return chartTop + chartPlotH - v/top*chartPlotH }
 	for i := 0; i < len(seriesAndValues); i += 2 {
 		s := seriesAndValues[i].(chartSeries)
@@ -130,19 +131,49 @@ func newChart(title string, times []time.Time, x func(time.Time) float64, label 
 	return c
 }
 
-// niceCeil rounds a chart's top value up to 1, 2 or 5 times a power of
-// ten, at least 4 so the four ticks are whole numbers.
+// niceCeil rounds a count up to four ticks of a whole step of 1, 2, 2.5
+// or 5 times a power of ten, at least 1.
 func niceCeil(v float64) float64 {
-	if v <= 4 {
-		return 4
+	step := v / chartYTicks
+	if step <= 1 {
+		return chartYTicks
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 4, 5, 10} {
-		if m*p >= v {
-			return m * p
+	p := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= step && m*p == math.Trunc(m*p) {
+			return chartYTicks * m * p
 		}
 	}
-	return 10 * p
+	return chartYTicks * 10 * p
+}
+
+// tickSteps are the durations between the wait chart's ticks.
+var tickSteps = []time.Duration{
+	time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+	10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// niceDuration rounds a wait in seconds up to four whole tick steps.
+func niceDuration(v float64) float64 {
+	for _, step := range tickSteps {
+		if top := chartYTicks * step.Seconds(); top >= v {
+			return top
+		}
+	}
+	return math.Ceil(v/86400/chartYTicks) * chartYTicks * 86400
+}
+
+// tickDuration writes a tick's round duration shortly: 45s, 10m, 1h30m, 2h.
+func tickDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // timeTicks labels the time axis at even steps of the span.

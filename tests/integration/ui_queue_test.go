@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -34,6 +35,20 @@ func TestUI_QueueRunnersAndRunnerPages(t *testing.T) {
 		require.NoError(t, err)
 		return len(h) >= 2 && h[len(h)-1].Waiting == 1
 	}, 20*time.Second, 100*time.Millisecond)
+
+	// Six hours of history for the chart: the queue grew through the
+	// afternoon, and so did the wait.
+	start := time.Now().Add(-6 * time.Hour).Truncate(time.Minute)
+	for i := range 70 {
+		at := start.Add(time.Duration(i) * 5 * time.Minute).Unix()
+		waiting := int64(i % 20 * i / 10)
+		for _, row := range []*actions_model.QueueSample{
+			{Bucket: at, OwnerID: u.repo.OwnerID, RepoID: u.repo.RepoID, Waiting: waiting, OldestWait: 30 * int64(i), Picked: 3, WaitSum: 3 * 20 * int64(i), WaitMax: 25 * int64(i)},
+			{Bucket: at, Waiting: waiting, OldestWait: 30 * int64(i), Picked: 3, WaitSum: 3 * 20 * int64(i), WaitMax: 25 * int64(i)},
+		} {
+			require.NoError(t, actions_model.InsertQueueSample(s.Ctx, row))
+		}
+	}
 
 	var shot []byte
 	var command, inherited string
@@ -65,13 +80,14 @@ func TestUI_QueueRunnersAndRunnerPages(t *testing.T) {
 
 	// The queue: the gpu job waits for a runner nobody has.
 	var group, chart string
-	var lines int
+	var lines, points int
 	require.NoError(t, chromedp.Run(u.ctx,
 		chromedp.Click("#queue-link", chromedp.ByID),
 		chromedp.WaitVisible(".queue-group", chromedp.ByQuery),
 		chromedp.Text(".queue-group.wait-no_match", &group, chromedp.ByQuery),
 		chromedp.Text("#queue-chart", &chart, chromedp.ByID),
 		chromedp.Evaluate(`document.querySelectorAll("#queue-chart svg polyline").length`, &lines),
+		chromedp.Evaluate(`document.querySelector("#queue-chart svg polyline.series-waiting").getAttribute("points").split(" ").length`, &points),
 		screenshot("queue.png", &shot),
 	))
 	assert.Contains(t, group, "No runner that may serve this repository has all of these labels")
@@ -79,6 +95,7 @@ func TestUI_QueueRunnersAndRunnerPages(t *testing.T) {
 	assert.Contains(t, group, "octo/app")
 	assert.Contains(t, chart, "Jobs waiting")
 	assert.Equal(t, 3, lines, "queue length; longest and average wait")
+	assert.Greater(t, points, 70, "every sample of the six hours is a point")
 
 	// The waiting job's own page says why it waits.
 	var why string

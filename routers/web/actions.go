@@ -220,7 +220,7 @@ func (w *Web) jobAction(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 		_, err = w.Workflows.RerunJob(r.Context(), sc, runID, jobID)
 		done = "job-rerun"
 	case "cancel":
-		if _, err = w.Workflows.GetJobDetail(r.Context(), sc, runID, jobID); err == nil {
+		if _, _, err = w.Workflows.GetJobProgress(r.Context(), sc, runID, jobID); err == nil {
 			_, err = w.Workflows.CancelJob(r.Context(), sc, jobID)
 		}
 		done = "job-cancelled"

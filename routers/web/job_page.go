@@ -21,6 +21,22 @@ const (
 	followRowsPerCall = 1000
 )
 
+// lateLogGrace is how long after its task ended a job's log may still
+// grow: the runner may send its last rows after its final report.
+const lateLogGrace = 30 * time.Second
+
+// stillWriting reports whether more of the job's log may come: the job is
+// not over, or its runner has not closed the log yet and may still.
+func stillWriting(j *workflow_service.JobRun, now time.Time) bool {
+	switch {
+	case !j.Status.IsDone():
+		return true
+	case j.Task == nil || j.Task.LogClosed:
+		return false
+	}
+	return now.Unix()-j.Task.Stopped < int64(lateLogGrace/time.Second)
+}
+
 // logRowView is one row of a job's log on its page.
 type logRowView struct {
 	Number   int64 // from 1
@@ -182,7 +198,7 @@ func (w *Web) jobPage(rw http.ResponseWriter, r *http.Request, sc identity.Scope
 		"RepoURL": repoURL(sc.Repo), "ActionsURL": actionsURL(sc.Repo), "RunURL": runURL(sc.Repo, d.RunID), "JobURL": job.URL,
 		"RunTitle": visible(runTitle(d.Run)), "RunNumber": d.Run.Number, "Job": job, "Needs": needs, "Attempts": attempts,
 		"Sections": secs, "HasLog": d.Task != nil, "LogLength": length, "Next": next, "Cap": logRowsOnPage,
-		"Truncated": length > logRowsOnPage, "Live": !d.Status.IsDone(), "Queued": d.Queued, "CanManage": canManage,
+		"Truncated": length > logRowsOnPage, "Live": stillWriting(d.JobRun, now), "Over": d.Status.IsDone(), "Queued": d.Queued, "CanManage": canManage,
 		"RunDone": d.Run.Status.IsDone(), "Scripts": []string{"/assets/job.js"},
 	}
 	if d.Queued != 0 && d.Started != 0 {
@@ -240,7 +256,7 @@ func (w *Web) followLog(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 		return
 	}
 	now := time.Now()
-	a := followAnswer{Status: viewStatus(j.Status).Word, Done: j.Status.IsDone(), Next: from, Sections: []followSection{}, Rows: []followRow{}}
+	a := followAnswer{Status: viewStatus(j.Status).Word, Done: !stillWriting(j, now), Next: from, Sections: []followSection{}, Rows: []followRow{}}
 	for _, s := range sections(j, steps, now) {
 		a.Sections = append(a.Sections, followSection{Index: s.Index, Word: s.Status.Word, Mark: s.Status.Mark, Class: s.Status.Class, Duration: s.Duration})
 	}
@@ -250,7 +266,7 @@ func (w *Web) followLog(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 			w.renderServiceError(rw, r, err)
 			return
 		}
-		layout := logLayout{steps: steps, done: a.Done}
+		layout := logLayout{steps: steps, done: j.Status.IsDone()}
 		for _, row := range rows {
 			v := toLogRow(row)
 			a.Rows = append(a.Rows, followRow{Number: v.Number, Section: layout.sectionOf(row.Index), Time: v.Time, Segments: v.Segments})

@@ -93,7 +93,14 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	}
 	inheritedRows := make([]runnerRow, len(inherited))
 	for i, rn := range inherited {
-		inheritedRows[i] = w.toRunnerRow(r, links, rn)
+		if rn.Job != nil && !sc.Contains(rn.Job.OwnerID, rn.Job.RepoID) {
+			// A job of a repository outside the viewer's scope is not theirs to see.
+			rn = &actions_service.RunnerInfo{Runner: rn.Runner, Online: rn.Online}
+			inheritedRows[i] = w.toRunnerRow(r, links, rn)
+			inheritedRows[i].CurrentJob = "busy elsewhere"
+		} else {
+			inheritedRows[i] = w.toRunnerRow(r, links, rn)
+		}
 		inheritedRows[i].Scope = w.scopeNameOf(r, names, rn.OwnerID, rn.RepoID)
 	}
 	type tokenRow struct {

@@ -87,7 +87,7 @@
     if (answer.truncated) document.getElementById("log-truncated").classList.remove("hidden");
     if (follow && answer.rows.length > 0) window.scrollTo(0, document.body.scrollHeight);
     if (answer.done && !answer.more) {
-      window.location.reload();
+      window.location.reload(); // the page as it ends: the final states and times
       return;
     }
     setTimeout(poll, answer.more ? 0 : pause);

@@ -89,3 +89,40 @@ func TestPages_ReadersReadRunsAndLogsButDoNotChangeThem(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, status)
 	assert.Equal(t, runPath+"?done=rerun", loc)
 }
+
+// TestPages_InheritedRunnerHidesJobsOfOtherRepositories: a repository's
+// admin sees the instance runner it inherits, busy, but not which job of
+// which other repository it runs.
+func TestPages_InheritedRunnerHidesJobsOfOtherRepositories(t *testing.T) {
+	s := testserver.Start(t, sqliteOnly())
+	accounts := s.App.Accounts()
+	owner, err := accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "octo", Password: "octo-password"})
+	require.NoError(t, err)
+	_, err = accounts.CreateUser(s.Ctx, identity.CreateUserInput{Name: "appadmin", Password: "appadmin-password"})
+	require.NoError(t, err)
+	ownerScope, err := accounts.GetOwnerByID(s.Ctx, owner.ID)
+	require.NoError(t, err)
+	app, err := accounts.CreateRepo(s.Ctx, owner, ownerScope, "app")
+	require.NoError(t, err)
+	secret, err := accounts.CreateRepo(s.Ctx, owner, ownerScope, "secret-project")
+	require.NoError(t, err)
+	_, err = accounts.AddRepoAdmin(s.Ctx, owner, app, "appadmin")
+	require.NoError(t, err)
+	r := instanceRunner(t, s, "shared", false, "linux")
+	s.QueueJobs(t, testserver.Repo{OwnerID: owner.ID, RepoID: secret.ID, Owner: "octo", Name: "secret-project"}, []string{"linux"})
+	require.NotNil(t, fetch(t, r))
+
+	c := newWebClient(t, s)
+	require.Equal(t, http.StatusSeeOther, c.signIn("appadmin", "appadmin-password"))
+	status, _, body := c.get("/octo/app/settings/actions/runners")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "shared")
+	assert.Contains(t, body, "busy elsewhere")
+	assert.NotContains(t, body, "secret-project")
+	assert.NotContains(t, body, "job0")
+
+	owners := newWebClient(t, s)
+	require.Equal(t, http.StatusSeeOther, owners.signIn("octo", "octo-password"))
+	_, _, body = owners.get("/user/settings/actions/runners")
+	assert.Contains(t, body, "secret-project", "the owner, whose repository it is, sees the job")
+}

@@ -84,6 +84,7 @@ var steps = []Step{
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
 	{15, "count task outputs, date label sets' last use, index owners' unfinished jobs by label set", v0015BoundOutputsAndLabelSets, nil},
 	{16, "add an optional expiry to personal access tokens", nil, v0016AddAccessTokenExpiry},
+	{18, "create the queue samples behind the queue chart; index jobs by start", v0018CreateQueueSample, nil},
 	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 }

@@ -164,6 +164,8 @@ func fill(r *reader, o *Options) error {
 	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
 	r.str("actions", "LEGACY_LOG_PATH", &a.LegacyLogPath)
 	r.duration("actions", "REMOVE_UNUSED_LABEL_SETS_AFTER", &a.RemoveUnusedLabelSetsAfter)
+	r.duration("actions", "QUEUE_SAMPLE_INTERVAL", &a.QueueSampleInterval)
+	r.duration("actions", "QUEUE_SAMPLE_RETENTION", &a.QueueSampleRetention)
 
 	api := &o.API
 	r.int("api", "DEFAULT_PAGING_NUM", &api.DefaultPagingNum)

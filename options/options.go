@@ -171,6 +171,11 @@ type Actions struct {
 	// RemoveUnusedLabelSetsAfter: a runs-on label set no unfinished job has
 	// and none has used for this long is removed.
 	RemoveUnusedLabelSetsAfter time.Duration // REMOVE_UNUSED_LABEL_SETS_AFTER
+	// QueueSampleInterval is how often the queue's length and pickup wait
+	// are recorded for the queue chart (0: never); QueueSampleRetention how
+	// long the samples are kept.
+	QueueSampleInterval  time.Duration // QUEUE_SAMPLE_INTERVAL
+	QueueSampleRetention time.Duration // QUEUE_SAMPLE_RETENTION
 	// RegistrationToken seeds the instance-wide registration token at start-up
 	// (Gitea's GITEA_RUNNER_REGISTRATION_TOKEN); see also its _FILE variant.
 	RegistrationToken string
@@ -267,6 +272,8 @@ func Default() *Options {
 			EphemeralIdleAfter:         24 * time.Hour,
 			WaitingJobMaxAge:           24 * time.Hour,
 			RemoveUnusedLabelSetsAfter: time.Hour,
+			QueueSampleInterval:        time.Minute,
+			QueueSampleRetention:       24 * time.Hour,
 		},
 		API: API{
 			DefaultPagingNum: 30,
@@ -352,6 +359,9 @@ func (o *Options) Validate() error {
 	}
 	if a := o.Actions.RemoveUnusedLabelSetsAfter; a > 0 && a < minRemoveUnusedLabelSetsAfter {
 		errs = append(errs, fmt.Errorf("[actions] REMOVE_UNUSED_LABEL_SETS_AFTER must be 0 (off) or at least %s, well above how often a set's use is recorded", minRemoveUnusedLabelSetsAfter))
+	}
+	if a := o.Actions; a.QueueSampleInterval < 0 || (a.QueueSampleInterval > 0 && a.QueueSampleRetention < a.QueueSampleInterval) {
+		errs = append(errs, errors.New("[actions] QUEUE_SAMPLE_INTERVAL must not be negative, and QUEUE_SAMPLE_RETENTION must be at least one interval"))
 	}
 	if a := o.Actions.TaskStaleAfter; a > 0 && a < minTaskStaleAfter {
 		errs = append(errs, fmt.Errorf("[actions] TASK_STALE_AFTER must be 0 (off) or at least %s, or working runners would lose their tasks", minTaskStaleAfter))

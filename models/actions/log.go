@@ -108,29 +108,24 @@ func AppendLogChunk(ctx context.Context, taskID, stored int64, lines []LogLine, 
 	return err == nil, db.Wrap(err)
 }
 
-// ReadLogLines returns up to limit lines of a task's log from row index from.
+// readLinesBudget bounds the chunk bytes ReadLogLines holds at once.
+const readLinesBudget = 4 << 20
+
+// ReadLogLines returns up to limit lines of a task's log from row index
+// from, reading no more chunks than those lines are in.
 func ReadLogLines(ctx context.Context, taskID, from int64, limit int) ([]LogLine, error) {
-	var chunks []*LogChunk
-	err := db.GetEngine(ctx).Where("task_id = ? AND first_index + row_count > ?", taskID, from).
-		Asc("first_index").Find(&chunks)
-	if err != nil {
-		return nil, db.Wrap(err)
-	}
 	var out []LogLine
-	for _, c := range chunks {
-		lines, err := DecodeLogLines(c.Data)
-		if err != nil {
-			return nil, fmt.Errorf("task %d log at %d: %w", taskID, c.FirstIndex, err)
-		}
-		if skip := from - c.FirstIndex; skip > 0 {
-			lines = lines[skip:]
-		}
-		for _, l := range lines {
-			if len(out) == limit {
-				return out, nil
+	err := ForEachLogChunk(ctx, taskID, from, readLinesBudget, func(c *LogChunk) error {
+		return EachLogLineFrom(c, from, func(_, t int64, content []byte) error {
+			if len(out) >= limit {
+				return ErrStopReading
 			}
-			out = append(out, l)
-		}
+			out = append(out, LogLine{UnixNano: t, Content: string(content)})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("task %d log: %w", taskID, err)
 	}
 	return out, nil
 }

@@ -37,8 +37,10 @@ type FindJobsOptions struct {
 	RunID     int64
 	Statuses  []Status
 	LabelKeys []string
-	Page      int // from 1
-	PageSize  int
+	// LatestAttempt keeps, of a job run again, only its latest attempt's row.
+	LatestAttempt bool
+	Page          int // from 1
+	PageSize      int
 }
 
 // FindJobs lists jobs oldest first, as a queue reads, and counts all that match.
@@ -61,6 +63,10 @@ func FindJobs(ctx context.Context, opts FindJobsOptions) ([]*RunJob, int64, erro
 			return nil, 0, nil // no runs-on set fits
 		}
 		cond = cond.And(builder.In("label_key", opts.LabelKeys))
+	}
+	if opts.LatestAttempt {
+		cond = cond.And(builder.Expr("NOT EXISTS (SELECT 1 FROM action_run_job later WHERE later.run_id = action_run_job.run_id" +
+			" AND later.job_id = action_run_job.job_id AND later.name = action_run_job.name AND later.attempt > action_run_job.attempt)"))
 	}
 	var jobs []*RunJob
 	total, err := db.GetEngine(ctx).Where(cond).Asc("id").

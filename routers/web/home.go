@@ -9,7 +9,8 @@ import (
 )
 
 type scopeLink struct {
-	Name, URL string
+	Name, URL  string
+	ActionsURL string // a repository's runs
 }
 
 // home greets visitors and lists, for a signed-in user, the scopes whose
@@ -29,6 +30,9 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 		links := make([]scopeLink, len(scopes))
 		for i, sc := range scopes {
 			links[i] = scopeLink{Name: scopeTitle(sc), URL: runnersURL(sc)}
+			if sc.Repo != nil {
+				links[i].ActionsURL = actionsURL(sc.Repo)
+			}
 		}
 		data["Scopes"] = links
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
@@ -31,10 +32,12 @@ type runnerRow struct {
 	ID                  int64
 	Name, Status        string
 	Version, CurrentJob string
-	Scope               string
-	Labels              []string
-	Ephemeral, Disabled bool
-	LastOnline, Created int64
+	// CurrentJobURL is the page of the job it runs, in CurrentRepo.
+	CurrentJobURL, CurrentRepo string
+	Scope                      string
+	Labels                     []string
+	Ephemeral, Disabled        bool
+	LastOnline, Created        int64
 }
 
 // flashes are the messages a redirect may ask for; the URL names one, it
@@ -64,7 +67,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	defaultToken, err := w.Actions.DefaultRegistrationToken(ctx, sc)
+	defaultToken, err := w.Actions.RegistrationTokenToShow(ctx, sc)
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -74,13 +77,31 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		w.renderServiceError(rw, r, err)
 		return
 	}
+	inherited, inheritedTotal, err := w.Actions.ListInheritedRunners(ctx, sc, runnersPerPage)
+	if err != nil {
+		w.renderServiceError(rw, r, err)
+		return
+	}
+	links := jobLinks{}
 	rows := make([]runnerRow, len(runners))
 	names := map[[2]int64]string{}
 	for i, rn := range runners {
-		rows[i] = w.toRunnerRow(rn)
+		rows[i] = w.toRunnerRow(r, links, rn)
 		if sc.IsInstance() {
 			rows[i].Scope = w.scopeNameOf(r, names, rn.OwnerID, rn.RepoID)
 		}
+	}
+	inheritedRows := make([]runnerRow, len(inherited))
+	for i, rn := range inherited {
+		if rn.Job != nil && !sc.Contains(rn.Job.OwnerID, rn.Job.RepoID) {
+			// A job of a repository outside the viewer's scope is not theirs to see.
+			rn = &actions_service.RunnerInfo{Runner: rn.Runner, Online: rn.Online}
+			inheritedRows[i] = w.toRunnerRow(r, links, rn)
+			inheritedRows[i].CurrentJob = "busy elsewhere"
+		} else {
+			inheritedRows[i] = w.toRunnerRow(r, links, rn)
+		}
+		inheritedRows[i].Scope = w.scopeNameOf(r, names, rn.OwnerID, rn.RepoID)
 	}
 	type tokenRow struct {
 		ID                                   int64
@@ -100,6 +121,8 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		"Title": "Runners", "ScopeName": scopeTitle(sc), "BaseURL": base, "ShowScope": sc.IsInstance(),
 		"Runners": rows, "Total": total, "Tokens": trows, "DefaultToken": defaultToken,
 		"InstanceURL": w.Options.Server.RootURL, "HooksURL": hooksURL(base), "AuditURL": auditURL(base),
+		"QueueURL": queueURL(base), "Inherited": inheritedRows, "InheritedTotal": inheritedTotal,
+		"Register": registerCommand(r, w.Options.Server.RootURL, defaultToken),
 	}
 	if page > 1 {
 		data["PrevPage"] = page - 1
@@ -113,7 +136,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	w.render(rw, r, status, "runners", data)
 }
 
-func (w *Web) toRunnerRow(rn *actions_service.RunnerInfo) runnerRow {
+func (w *Web) toRunnerRow(r *http.Request, links jobLinks, rn *actions_service.RunnerInfo) runnerRow {
 	status := "offline"
 	if rn.Online {
 		status = "online"
@@ -124,6 +147,7 @@ func (w *Web) toRunnerRow(rn *actions_service.RunnerInfo) runnerRow {
 	}
 	if rn.Job != nil {
 		row.CurrentJob = visible(rn.Job.Name)
+		row.CurrentJobURL, row.CurrentRepo = w.jobLink(r, links, rn.Job)
 	} else if rn.Task != nil {
 		row.CurrentJob = fmt.Sprintf("task %d", rn.Task.ID)
 	}
@@ -162,18 +186,29 @@ func (w *Web) runnerPage(rw http.ResponseWriter, r *http.Request, sc identity.Sc
 		return
 	}
 	type taskRow struct {
-		ID               int64
-		JobName, Status  string
-		Started, Stopped int64
+		ID                   int64
+		JobName, Status      string
+		JobURL, Repo         string
+		Started, Stopped     int64
+		Duration             string
+		StatusClass, Attempt string
 	}
+	links := jobLinks{}
+	now := time.Now()
 	trows := make([]taskRow, len(tasks))
 	for i, t := range tasks {
-		trows[i] = taskRow{ID: t.ID, Status: t.Status.String(), Started: t.Started, Stopped: t.Stopped}
+		st := viewStatus(t.Status)
+		trows[i] = taskRow{ID: t.ID, Status: st.Mark + " " + st.Word, StatusClass: st.Class, Started: t.Started, Stopped: t.Stopped,
+			Duration: durationText(t.Started, t.Stopped, now)}
 		if t.Job != nil {
 			trows[i].JobName = visible(t.Job.Name)
+			trows[i].JobURL, trows[i].Repo = w.jobLink(r, links, t.Job)
+			if t.Job.Attempt > 1 {
+				trows[i].Attempt = strconv.FormatInt(t.Job.Attempt, 10)
+			}
 		}
 	}
-	row := w.toRunnerRow(rn)
+	row := w.toRunnerRow(r, links, rn)
 	row.Scope = w.scopeNameOf(r, map[[2]int64]string{}, rn.OwnerID, rn.RepoID)
 	w.render(rw, r, http.StatusOK, "runner", map[string]any{
 		"Title": "Runner " + row.Name, "ScopeName": scopeTitle(sc), "BaseURL": base, "Runner": row, "Tasks": trows,
@@ -280,4 +315,24 @@ func userMessage(err error) string {
 
 func logError(r *http.Request, err error) {
 	slog.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+}
+
+// jobLinks remembers the repositories looked up for a page's job links.
+type jobLinks map[int64]*identity.Repo
+
+// jobLink is the page of a job and the name of its repository; both empty
+// when the host no longer knows the repository.
+func (w *Web) jobLink(r *http.Request, links jobLinks, j *actions_model.RunJob) (string, string) {
+	repo, ok := links[j.RepoID]
+	if !ok {
+		var err error
+		if repo, err = w.Identity.GetRepoByID(r.Context(), j.RepoID); err != nil {
+			repo = nil
+		}
+		links[j.RepoID] = repo
+	}
+	if repo == nil {
+		return "", ""
+	}
+	return jobURL(repo, j.RunID, j.ID), repo.FullName()
 }

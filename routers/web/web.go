@@ -1,6 +1,8 @@
 // Package web serves the HTML pages: sign-in, and a "Runners" settings page
 // per scope (instance, organization, user, repository) after Gitea's, with
-// the registration-token panel and a page per runner.
+// the registration-token panel and a page per runner; each scope's queue;
+// and a repository's runs, each run and each job with its log, where the
+// API's html_url points.
 package web
 
 import (
@@ -18,6 +20,7 @@ import (
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
+	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
 )
 
 // Deps is what the pages use.
@@ -31,6 +34,8 @@ type Deps struct {
 	Accounts *identity.Standalone
 	Actions  *actions_service.Service
 	Webhooks *webhook_service.Service
+	// Workflows reads runs and jobs and cancels and re-runs them.
+	Workflows *workflow_service.Service
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
 	// Passwords limits sign-in attempts before passwords are hashed; share
@@ -75,6 +80,8 @@ func New(d Deps) http.Handler {
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
 	w.registerAccessTokenPages(mux)
+	w.registerActionsPages(mux)
+	w.registerQueuePages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})

@@ -69,7 +69,7 @@ func (s *Service) needsOf(ctx context.Context, job *actions_model.RunJob) (map[s
 	if len(needIDs) == 0 {
 		return needs, nil
 	}
-	jobs, err := actions_model.GetRunJobsByRunID(ctx, job.RunID)
+	jobs, err := actions_model.GetLatestRunJobsByRunID(ctx, job.RunID) // a re-run job needs its needs' latest results
 	if err != nil {
 		return nil, err
 	}

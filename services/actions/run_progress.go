@@ -12,7 +12,7 @@ import (
 // and their `if:` does not ask to run anyway), and a run whose jobs are all
 // over gets its final status.
 func (s *Service) advanceRun(ctx context.Context, runID int64) error {
-	jobs, err := actions_model.GetRunJobsByRunID(ctx, runID)
+	jobs, err := actions_model.GetLatestRunJobsByRunID(ctx, runID) // earlier attempts are over and replaced
 	if err != nil {
 		return err
 	}

@@ -176,7 +176,7 @@ func (c *Converter) WorkflowJobOf(ctx context.Context, job *actions_model.RunJob
 	status, conclusion := RunStatus(job.Status)
 	api := c.actionsAPI(repo)
 	v := &WorkflowJob{
-		ID: job.ID, RunID: job.RunID, RunAttempt: run.Attempt,
+		ID: job.ID, RunID: job.RunID, RunAttempt: job.Attempt, // the attempt the job belongs to, not the run's latest
 		RunURL:  api + "/runs/" + strconv.FormatInt(run.ID, 10),
 		URL:     api + "/jobs/" + strconv.FormatInt(job.ID, 10),
 		HTMLURL: c.runHTML(repo, run.ID) + "/jobs/" + strconv.FormatInt(job.ID, 10),

@@ -45,16 +45,18 @@ type JobFilter struct {
 	Statuses []actions_model.Status
 	// Labels, when set, keeps the jobs a runner with these labels could
 	// take: those whose every runs-on label is among them.
-	Labels   []string
-	Page     int
-	PageSize int
+	Labels []string
+	// LatestAttempt keeps, of a job run again, only its latest attempt.
+	LatestAttempt bool
+	Page          int
+	PageSize      int
 }
 
 // ListJobs lists the scope's jobs, oldest first, with the total count.
 func (s *Service) ListJobs(ctx context.Context, sc identity.Scope, f JobFilter) ([]*actions_model.RunJob, int64, error) {
 	opts := actions_model.FindJobsOptions{
 		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), RunID: f.RunID, Statuses: f.Statuses,
-		Page: f.Page, PageSize: f.PageSize,
+		LatestAttempt: f.LatestAttempt, Page: f.Page, PageSize: f.PageSize,
 	}
 	if f.Labels != nil {
 		keys, err := labelKeysServedBy(ctx, f.Labels)

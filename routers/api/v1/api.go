@@ -102,6 +102,9 @@ func (a *API) routes() {
 	a.registerRegistrationTokenRoutes()
 	a.registerAuditRoutes()
 	a.registerWorkflowRoutes()
+	a.registerLogRoutes()
+	a.registerRerunRoutes()
+	a.registerQueueRoutes()
 	a.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, errNoSuchRoute)
 	})

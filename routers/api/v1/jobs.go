@@ -11,7 +11,7 @@ import (
 )
 
 func (a *API) registerJobRoutes() {
-	a.HandleScoped("GET", RepoScope, "/actions/jobs/{job}", a.getJob)
+	a.HandleScopedRead("GET", RepoScope, "/actions/jobs/{job}", a.getJob)
 	a.HandleScoped("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
 	// The scope's queue: ?status=queued&labels=linux,x64 is what an
 	// autoscaler with runners of those labels would have to start for.

@@ -16,9 +16,10 @@ import (
 // reads autoscalers use, the intake, cancel, and Gitea's webhook API.
 func (a *API) registerWorkflowRoutes() {
 	a.HandleScoped("POST", RepoScope, "/actions/runs", a.createRun)
-	a.HandleScoped("GET", RepoScope, "/actions/runs", a.listRuns)
-	a.HandleScoped("GET", RepoScope, "/actions/runs/{run}", a.getRun)
-	a.HandleScoped("GET", RepoScope, "/actions/runs/{run}/jobs", a.listRunJobs)
+	// The repository's readers read its runs and jobs, as on Gitea.
+	a.HandleScopedRead("GET", RepoScope, "/actions/runs", a.listRuns)
+	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}", a.getRun)
+	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}/jobs", a.listRunJobs)
 	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/cancel", a.cancelRun)
 	a.registerJobRoutes()
 	a.registerHookRoutes()
@@ -141,7 +142,12 @@ func (a *API) listRunJobs(w http.ResponseWriter, r *http.Request, sc identity.Sc
 		WriteError(w, r, err)
 		return
 	}
-	a.writeJobs(w, r, sc, workflow_service.JobFilter{RunID: id})
+	f := workflow_service.JobFilter{RunID: id}
+	if f.LatestAttempt, err = parseAttemptFilter(r); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	a.writeJobs(w, r, sc, f)
 }
 
 func (a *API) cancelRun(w http.ResponseWriter, r *http.Request, sc identity.Scope) {

@@ -76,6 +76,7 @@ var steps = []Step{
 	{11, "nothing (the number was skipped)", nil, nil},
 	{12, "record when a run job became waiting", v0012AddRunJobQueued, nil},
 	{13, "create the audit log of registration tokens and runners", v0013CreateAudit, nil},
+	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

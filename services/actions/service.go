@@ -9,6 +9,7 @@ import (
 
 	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
+	"code.runnerhub.dev/runnerhub/services/identity"
 )
 
 // Service is the one instance the server wires up; its caches are per process.
@@ -24,6 +25,8 @@ type Service struct {
 	contacts  *contactBatch
 	logs      *logBatch
 	waiting   *waitingJobs
+	routes    *groupRoutes // each runner's group and what it serves
+	ids       identity.Provider
 	observer  JobObserver // hears job state changes inside their transaction; may be nil
 	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
 }
@@ -42,8 +45,14 @@ func New(o *options.Options, box *secret.Box) *Service {
 		contacts:  newContactBatch(contactFlushEvery),
 		logs:      newLogBatch(),
 		waiting:   newWaitingJobs(),
+		routes:    newGroupRoutes(),
 	}
 }
+
+// SetIdentity tells the service about accounts, which runner groups need to
+// check the repositories, organizations and managers they are given. Call it
+// before serving; without it, changes to groups fail.
+func (s *Service) SetIdentity(p identity.Provider) { s.ids = p }
 
 // SetClock replaces the clock, for tests of time-dependent rules.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -109,6 +109,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	}
 	ctx = s.Context(ctx)
 	s.actions = actions_service.New(o, box)
+	s.actions.SetIdentity(s.identity) // runner groups check repositories and managers through it
 	if o.Actions.RegistrationToken != "" {
 		if err := s.actions.SeedRegistrationToken(ctx, o.Actions.RegistrationToken); err != nil {
 			return nil, fmt.Errorf("seed registration token: %w", err)

@@ -15,6 +15,7 @@ const usage = `Runnerhub: the server side of Gitea Actions runner management.
 Usage:
   runnerhub serve [--config app.ini]
   runnerhub actions generate-runner-token [--config app.ini] [--scope owner[/repo]]
+  runnerhub actions runner-group create|list|delete|add-repo|remove-repo|add-manager|remove-manager|generate-token [--org O] ...
   runnerhub migrate [--config app.ini]
   runnerhub admin user create --username U --password P [--email E] [--admin]
   runnerhub admin user generate-access-token --username U [--token-name N]
@@ -52,6 +53,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "actions":
 		if len(args) > 1 && args[1] == "generate-runner-token" {
 			return generateRunnerToken(ctx, args[2:], out)
+		}
+		if len(args) > 1 && args[1] == "runner-group" {
+			return runnerGroup(ctx, args[2:], out)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)

@@ -101,6 +101,9 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		"Runners": rows, "Total": total, "Tokens": trows, "DefaultToken": defaultToken,
 		"InstanceURL": w.Options.Server.RootURL, "HooksURL": hooksURL(base), "AuditURL": auditURL(base),
 	}
+	if sc.IsInstance() || (sc.Repo == nil && sc.Owner.IsOrg) {
+		data["GroupsURL"] = groupsURL(sc)
+	}
 	if page > 1 {
 		data["PrevPage"] = page - 1
 	}

@@ -74,7 +74,7 @@ func CreateRunnerGroup(ctx context.Context, g *RunnerGroup) error {
 // EnsureDefaultRunnerGroup returns the scope's default group, making it on
 // first use. Concurrent first uses make one.
 func EnsureDefaultRunnerGroup(ctx context.Context, ownerID int64) (*RunnerGroup, error) {
-	if g, err := getDefaultRunnerGroup(ctx, ownerID); err == nil || !isNotExist(err) {
+	if g, err := getDefaultRunnerGroup(ctx, ownerID, false); err == nil || !isNotExist(err) {
 		return g, err
 	}
 	now := time.Now().Unix()
@@ -83,12 +83,18 @@ func EnsureDefaultRunnerGroup(ctx context.Context, ownerID int64) (*RunnerGroup,
 		ownerID, strings.ToLower(DefaultRunnerGroupName), DefaultRunnerGroupName, GroupVisibilityAll, true, 0, now, now); err != nil {
 		return nil, err
 	}
-	return getDefaultRunnerGroup(ctx, ownerID)
+	// When a concurrent transaction made it, the insert waited for that one
+	// to commit; a locking read sees its row where MySQL's snapshot would not.
+	return getDefaultRunnerGroup(ctx, ownerID, true)
 }
 
-func getDefaultRunnerGroup(ctx context.Context, ownerID int64) (*RunnerGroup, error) {
+func getDefaultRunnerGroup(ctx context.Context, ownerID int64, latest bool) (*RunnerGroup, error) {
 	g := &RunnerGroup{}
-	has, err := db.GetEngine(ctx).Where("owner_id = ? AND is_default = ?", ownerID, true).Get(g)
+	sess := db.GetEngine(ctx).Where("owner_id = ? AND is_default = ?", ownerID, true)
+	if latest && db.Engine(ctx).DriverName() != "sqlite3" { // SQLite runs one writing transaction at a time
+		sess = sess.ForUpdate()
+	}
+	has, err := sess.Get(g)
 	if err != nil {
 		return nil, db.Wrap(err)
 	}

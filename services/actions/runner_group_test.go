@@ -3,6 +3,7 @@ package actions_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -304,4 +305,37 @@ func TestRunnerGroups_ChangeSeenAtTheNextPollOfAnotherProcess(t *testing.T) {
 
 func migrateFor(ctx context.Context) error {
 	return migrations.Migrate(ctx, db.Engine(ctx), migrations.Standalone)
+}
+
+// TestRunnerGroups_ConcurrentFirstRunnersShareOneDefaultGroup: the first
+// runners of a new organization, registering at once (an autoscaler's
+// burst), all succeed and all land in the one default group.
+func TestRunnerGroups_ConcurrentFirstRunnersShareOneDefaultGroup(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		w := newGroupWorld(t, ctx)
+		tok, err := w.svc.DefaultRegistrationToken(ctx, w.acme)
+		require.NoError(t, err)
+		const n = 8
+		errsCh := make(chan error, n)
+		ids := make(chan int64, n)
+		for i := range n {
+			go func() {
+				reg, err := w.svc.Register(ctx, actions_service.RegisterInput{Name: "r" + strconv.Itoa(i), RegistrationToken: tok, Labels: w.labels})
+				if err == nil {
+					ids <- reg.Runner.ID
+				}
+				errsCh <- err
+			}()
+		}
+		for range n {
+			require.NoError(t, <-errsCh)
+		}
+		close(ids)
+		gs, total, err := w.svc.ListRunnerGroups(ctx, w.acme, nil, 1, 30)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, total)
+		for id := range ids {
+			assert.Equal(t, gs[0].ID, groupOfRunner(t, ctx, id))
+		}
+	})
 }

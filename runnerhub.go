@@ -113,7 +113,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	}
 	ctx = s.Context(ctx)
 	s.actions = actions_service.New(o, box)
-	s.actions.SetIdentity(s.identity) // task contexts name the host's owners and repositories
+	s.actions.SetIdentity(s.identity) // task contexts and runner groups name the host's owners and repositories
 	if o.Actions.RegistrationToken != "" {
 		if err := s.actions.SeedRegistrationToken(ctx, o.Actions.RegistrationToken); err != nil {
 			return nil, fmt.Errorf("seed registration token: %w", err)

@@ -87,6 +87,7 @@ var steps = []Step{
 	{18, "create the queue samples behind the queue chart; index jobs by start", v0018CreateQueueSample, nil},
 	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
+	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

@@ -18,6 +18,9 @@ import (
 // queue's other jobs belong to another owner: the runners must find theirs
 // among them.
 func runAssign(ctx context.Context, cfg *Config, t *Target, out io.Writer) error {
+	if cfg.Scope == "group" {
+		return runAssignGroups(ctx, cfg, t, out)
+	}
 	c := newClient(newHTTPClient(4), t.URL)
 	q, err := newQueue(t)
 	if err != nil {

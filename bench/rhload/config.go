@@ -29,7 +29,8 @@ type Config struct {
 	LabelSets   int
 	Small       int    // waiting jobs in the small queue (assign)
 	Large       int    // waiting jobs in the large queue (assign)
-	Scope       string // assign: the runners' scope, instance, owner or repo
+	Scope       string // assign: the runners' scope, instance, owner, repo or group
+	Groups      int    // assign -scope group: selected runner groups the jobs are spread over
 	LogCalls    int    // UpdateLog calls per task (e2e)
 	LogRows     int    // rows per UpdateLog call
 	// FetchTimeout and FetchInterval are act_runner's fetch_timeout and

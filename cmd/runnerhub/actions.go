@@ -38,6 +38,7 @@ func actionsCommand() *cli.Command {
 					return generateRunnerToken(ctx, cmd.String("config"), cmd.String("scope"), cmd.Root().Writer)
 				},
 			},
+			runnerGroupCommand(),
 		}, actionsAdminCommands()...),
 	}
 }

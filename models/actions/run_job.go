@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"code.runnerhub.dev/runnerhub/models/db"
@@ -123,6 +124,20 @@ type JobScope struct {
 	RepoID  int64
 }
 
+// JobTargets narrows a claim further, to the repositories and owners a
+// runner's selected group serves: a job of any of them will do.
+type JobTargets struct {
+	OwnerIDs []int64
+	RepoIDs  []int64
+}
+
+// Len is how many targets there are.
+func (t *JobTargets) Len() int { return len(t.OwnerIDs) + len(t.RepoIDs) }
+
+// targetsPerStatement keeps a claim's statement within SQLite's limit of
+// 500 selects in one compound select.
+const targetsPerStatement = 200
+
 // FindWaitingJobIDs returns up to limit waiting jobs with the given label key
 // in the scope, oldest first. It is a seek on idx_action_run_job_claim, or
 // for a scoped runner on idx_action_run_job_claim_owner or _repo.
@@ -137,6 +152,50 @@ func FindWaitingJobIDs(ctx context.Context, labelKey string, scope JobScope, lim
 	var ids []int64
 	err := sess.Asc("id").Limit(limit).Find(&ids)
 	return ids, db.Wrap(err)
+}
+
+// FindWaitingJobIDsOfTargets is FindWaitingJobIDs for a runner of a
+// selected group: one such seek per target, all in one statement, merged
+// by id. Each seek keeps the scope's owner as well: a repository that moved
+// to another owner since it was added to a group serves that group no longer.
+func FindWaitingJobIDsOfTargets(ctx context.Context, labelKey string, scope JobScope, targets *JobTargets, limit int) ([]int64, error) {
+	type part struct {
+		col string
+		id  int64
+	}
+	parts := make([]part, 0, targets.Len())
+	for _, id := range targets.RepoIDs {
+		parts = append(parts, part{"repo_id", id})
+	}
+	for _, id := range targets.OwnerIDs {
+		parts = append(parts, part{"owner_id", id})
+	}
+	var ids []int64
+	for start := 0; start < len(parts); start += targetsPerStatement {
+		chunk := parts[start:min(start+targetsPerStatement, len(parts))]
+		var b strings.Builder
+		args := make([]any, 0, len(chunk)*5+1)
+		for i, p := range chunk {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&b, "SELECT id FROM (SELECT id FROM action_run_job WHERE status = ? AND label_key = ? AND %s = ?", p.col)
+			args = append(args, StatusWaiting, labelKey, p.id)
+			if scope.OwnerID != 0 && p.col == "repo_id" {
+				b.WriteString(" AND owner_id = ?")
+				args = append(args, scope.OwnerID)
+			}
+			fmt.Fprintf(&b, " ORDER BY id LIMIT %d) c%d", limit, i)
+		}
+		fmt.Fprintf(&b, " ORDER BY id LIMIT %d", limit)
+		var found []int64
+		if err := db.GetEngine(ctx).SQL(b.String(), args...).Find(&found); err != nil {
+			return nil, db.Wrap(err)
+		}
+		ids = append(ids, found...)
+	}
+	slices.Sort(ids)
+	return ids[:min(len(ids), limit)], nil
 }
 
 // ClaimJob moves a waiting job to running. Losing the race to another

@@ -25,6 +25,7 @@ type Runner struct {
 	RegistrationTokenID int64  `xorm:"NOT NULL DEFAULT 0"`
 	Labels              string `xorm:"TEXT"` // JSON array of labels as the runner declared them
 	Disabled            bool   `xorm:"NOT NULL DEFAULT false"`
+	RunnerGroupID       int64  `xorm:"INDEX NOT NULL DEFAULT 0"` // its scope's runner group; 0 for a repository runner
 	Ephemeral           bool   `xorm:"NOT NULL DEFAULT false"`
 	Capabilities        string `xorm:"TEXT"`               // JSON array of what the runner says it supports
 	TaskCount           int64  `xorm:"NOT NULL DEFAULT 0"` // tasks ever claimed
@@ -107,7 +108,8 @@ func GetRunnerByID(ctx context.Context, id int64) (*Runner, error) {
 type FindRunnerOptions struct {
 	OwnerID        int64
 	RepoID         int64
-	AnyScope       bool // every live runner, whatever OwnerID and RepoID say: the admin's view
+	AnyScope       bool  // every live runner, whatever OwnerID and RepoID say: the admin's view
+	GroupID        int64 // when set, only the runners of this group (of the scope)
 	Page, PageSize int
 }
 
@@ -117,6 +119,9 @@ func FindRunners(ctx context.Context, opts FindRunnerOptions) ([]*Runner, int64,
 	sess := db.GetEngine(ctx).Where("deleted = 0")
 	if !opts.AnyScope {
 		sess = sess.And("owner_id = ? AND repo_id = ?", opts.OwnerID, opts.RepoID)
+	}
+	if opts.GroupID != 0 {
+		sess = sess.And("runner_group_id = ?", opts.GroupID)
 	}
 	if opts.PageSize > 0 {
 		page := max(opts.Page, 1)

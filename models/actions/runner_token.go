@@ -24,9 +24,12 @@ type RunnerToken struct {
 	MaxUses     int64  `xorm:"NOT NULL DEFAULT 0"` // 0: unlimited
 	Uses        int64  `xorm:"NOT NULL DEFAULT 0"`
 	CreatedBy   int64  `xorm:"NOT NULL DEFAULT 0"`
-	Created     int64  `xorm:"created"`
-	Updated     int64  `xorm:"updated"`
-	Deleted     int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
+	// RunnerGroupID is set on a runner group's own reusable token, whose
+	// runners join that group; 0 for the scope's tokens.
+	RunnerGroupID int64 `xorm:"NOT NULL DEFAULT 0"`
+	Created       int64 `xorm:"created"`
+	Updated       int64 `xorm:"updated"`
+	Deleted       int64 `xorm:"INDEX NOT NULL DEFAULT 0"`
 }
 
 func (RunnerToken) TableName() string { return "action_runner_token" }
@@ -56,7 +59,7 @@ func GetRunnerTokenByHash(ctx context.Context, hash string) (*RunnerToken, error
 func GetDefaultRunnerToken(ctx context.Context, ownerID, repoID int64) (*RunnerToken, error) {
 	t := &RunnerToken{}
 	has, err := db.GetEngine(ctx).
-		Where("owner_id = ? AND repo_id = ? AND is_default = ? AND disabled = ? AND deleted = 0", ownerID, repoID, true, false).
+		Where("owner_id = ? AND repo_id = ? AND is_default = ? AND disabled = ? AND deleted = 0 AND runner_group_id = 0", ownerID, repoID, true, false).
 		Desc("id").Get(t)
 	if err != nil {
 		return nil, db.Wrap(err)
@@ -71,7 +74,7 @@ func GetDefaultRunnerToken(ctx context.Context, ownerID, repoID int64) (*RunnerT
 // a reset makes the old token stop working at once.
 func DeleteDefaultRunnerTokens(ctx context.Context, ownerID, repoID, now int64) error {
 	_, err := db.GetEngine(ctx).Exec(
-		"UPDATE action_runner_token SET deleted = ? WHERE owner_id = ? AND repo_id = ? AND is_default = ? AND deleted = 0",
+		"UPDATE action_runner_token SET deleted = ? WHERE owner_id = ? AND repo_id = ? AND is_default = ? AND deleted = 0 AND runner_group_id = 0",
 		now, ownerID, repoID, true)
 	return db.Wrap(err)
 }

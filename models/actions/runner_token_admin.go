@@ -7,10 +7,11 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 )
 
-// FindRunnerTokens returns the scope's live registration tokens, newest first.
+// FindRunnerTokens returns the scope's live registration tokens, newest
+// first; its runner groups' own tokens are not the scope's.
 func FindRunnerTokens(ctx context.Context, ownerID, repoID int64) ([]*RunnerToken, error) {
 	var ts []*RunnerToken
-	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ? AND deleted = 0", ownerID, repoID).Desc("id").Find(&ts)
+	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ? AND deleted = 0 AND runner_group_id = 0", ownerID, repoID).Desc("id").Find(&ts)
 	return ts, db.Wrap(err)
 }
 

@@ -35,6 +35,11 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 		data["Scopes"] = links
+		if data["ManagedGroups"], err = w.managedGroupLinks(r, u); err != nil {
+			slog.ErrorContext(r.Context(), "list managed runner groups", "err", err)
+			w.renderError(rw, r, http.StatusInternalServerError, "The page could not be loaded.")
+			return
+		}
 	}
 	w.render(rw, r, http.StatusOK, "home", data)
 }

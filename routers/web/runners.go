@@ -124,6 +124,9 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		"QueueURL": queueURL(base), "Inherited": inheritedRows, "InheritedTotal": inheritedTotal,
 		"Register": registerCommand(r, w.Options.Server.RootURL, defaultToken),
 	}
+	if sc.IsInstance() || (sc.Repo == nil && sc.Owner.IsOrg) {
+		data["GroupsURL"] = groupsURL(sc)
+	}
 	if page > 1 {
 		data["PrevPage"] = page - 1
 	}

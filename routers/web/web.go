@@ -77,6 +77,7 @@ func New(d Deps) http.Handler {
 		w.handle(mux, "POST /user/logout", w.signOut)
 	}
 	w.registerRunnerPages(mux)
+	w.registerRunnerGroupPages(mux)
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
 	w.registerAccessTokenPages(mux)

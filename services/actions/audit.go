@@ -86,6 +86,9 @@ func removalAction(ctx context.Context, r *actions_model.Runner) string {
 // registeredDetail says which token a runner registered with.
 func registeredDetail(rt *actions_model.RunnerToken, r *actions_model.Runner) string {
 	d := fmt.Sprintf("with registration token %q (#%d)", rt.Name, rt.ID)
+	if r.RunnerGroupID != 0 {
+		d += fmt.Sprintf(", into runner group #%d", r.RunnerGroupID)
+	}
 	if r.Ephemeral {
 		d += ", ephemeral"
 	}

@@ -88,7 +88,7 @@ func (s *Service) holdFor(ctx context.Context) time.Duration {
 // every job committed before the poll arrived, and every job the version it
 // answers with counts.
 func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVersion int64, arrived time.Time) (*FetchResult, error) {
-	latest, readAt, err := s.versions.get(ctx, r.OwnerID, r.RepoID)
+	latest, groups, readAt, err := s.versions.get(ctx, r.OwnerID, r.RepoID)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (s *Service) fetchOnce(ctx context.Context, r *actions_model.Runner, seenVe
 	if arrived.After(notBefore) {
 		notBefore = arrived
 	}
-	task, err := s.claim(ctx, r, notBefore)
+	task, err := s.claim(ctx, r, groups, notBefore)
 	if errors.Is(err, errRunnerNotClaimable) {
 		return res, s.refreshRunner(ctx, r)
 	}
@@ -155,13 +155,26 @@ func (s *Service) checkEphemeralStillBusy(ctx context.Context, r *actions_model.
 // claim atomically takes one job for r, or returns nil when there is none,
 // or errNothingClaimed when others took every candidate first. What it
 // reads of label sets and waiting jobs was read after notBefore; reads that
-// concurrent claims already made after it are shared.
-func (s *Service) claim(ctx context.Context, r *actions_model.Runner, notBefore time.Time) (*actions_model.Task, error) {
+// concurrent claims already made after it are shared. groups is the groups
+// version of r's scope, under which r's group is read.
+func (s *Service) claim(ctx context.Context, r *actions_model.Runner, groups int64, notBefore time.Time) (*actions_model.Task, error) {
 	keys, err := s.labelSets.matching(ctx, r.LabelNames(), notBefore)
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	scope := actions_model.JobScope{OwnerID: r.OwnerID, RepoID: r.RepoID}
+	var rt route // a repository runner is in no group: its scope says it all
+	if r.RepoID == 0 {
+		got, err := s.routes.get(ctx, r.ID, groups)
+		if err != nil {
+			return nil, err
+		}
+		rt = *got
+		r.RunnerGroupID = rt.groupID // as it is now, for the job's events
+		if rt.restricted && rt.targets.Len() == 0 {
+			return nil, nil // a selected group with nothing selected serves nothing
+		}
+	}
 	type candidate struct {
 		id  int64
 		key waitingKey
@@ -169,7 +182,10 @@ func (s *Service) claim(ctx context.Context, r *actions_model.Runner, notBefore 
 	var candidates []candidate
 	for _, k := range keys {
 		key := waitingKey{scope: scope, labelKey: k}
-		ids, err := s.waiting.find(ctx, key, notBefore)
+		if rt.restricted {
+			key.group, key.groupVersion = rt.groupID, rt.version
+		}
+		ids, err := s.waiting.find(ctx, key, rt.targets, notBefore)
 		if err != nil {
 			return nil, err
 		}

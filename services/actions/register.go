@@ -71,6 +71,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Registered, 
 			return fmt.Errorf("%w: registration token is used up or was just disabled", errs.Unauthenticated)
 		}
 		r.OwnerID, r.RepoID, r.RegistrationTokenID = rt.OwnerID, rt.RepoID, rt.ID
+		if r.RunnerGroupID, err = registrationGroup(ctx, rt); err != nil {
+			return err
+		}
 		r.LastOnline = s.now().Unix()
 		if err := actions_model.CreateRunner(ctx, r); err != nil {
 			return err
@@ -139,4 +142,28 @@ func (s *Service) checkLabels(labels []string) error {
 		}
 	}
 	return nil
+}
+
+// registrationGroup is the runner group a new runner joins: the token's
+// group for a group's token, else its scope's default group; a repository
+// runner joins none.
+func registrationGroup(ctx context.Context, rt *actions_model.RunnerToken) (int64, error) {
+	switch {
+	case rt.RunnerGroupID != 0:
+		g, err := actions_model.GetRunnerGroupByID(ctx, rt.RunnerGroupID)
+		if errors.Is(err, db.ErrNotExist) {
+			return 0, fmt.Errorf("%w: the registration token's runner group was deleted", errs.Unauthenticated)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return g.ID, nil
+	case rt.RepoID != 0:
+		return 0, nil
+	}
+	g, err := actions_model.EnsureDefaultRunnerGroup(ctx, rt.OwnerID)
+	if err != nil {
+		return 0, err
+	}
+	return g.ID, nil
 }

@@ -82,7 +82,7 @@ func (s *Service) GetRegistrationToken(ctx context.Context, sc identity.Scope, i
 	if err != nil {
 		return nil, err
 	}
-	if t.OwnerID != sc.OwnerID() || t.RepoID != sc.RepoID() {
+	if t.OwnerID != sc.OwnerID() || t.RepoID != sc.RepoID() || t.RunnerGroupID != 0 { // a group's token is the group's
 		return nil, fmt.Errorf("registration token %d: %w", id, errs.NotFound)
 	}
 	return t, nil

@@ -17,6 +17,8 @@ type RunnerInfo struct {
 	// Task is the runner's unfinished task and Job its job, nil when it is idle.
 	Task *actions_model.Task
 	Job  *actions_model.RunJob
+	// Group is the runner group it is in; nil for a repository runner.
+	Group *actions_model.RunnerGroup
 }
 
 // Busy reports whether the runner is running a task.
@@ -78,10 +80,18 @@ func (s *Service) runnerInfos(ctx context.Context, rs []*actions_model.Runner) (
 	if err != nil {
 		return nil, err
 	}
+	groupIDs := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		groupIDs = append(groupIDs, r.RunnerGroupID)
+	}
+	groups, err := actions_model.GetRunnerGroupsByIDs(ctx, groupIDs)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	out := make([]*RunnerInfo, len(rs))
 	for i, r := range rs {
-		info := &RunnerInfo{Runner: r, Online: r.IsOnline(now, s.opts.RunnerOfflineAfter), Task: running[r.ID]}
+		info := &RunnerInfo{Runner: r, Online: r.IsOnline(now, s.opts.RunnerOfflineAfter), Task: running[r.ID], Group: groups[r.RunnerGroupID]}
 		if info.Task != nil {
 			info.Job = jobs[info.Task.JobID]
 		}

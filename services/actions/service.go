@@ -27,8 +27,9 @@ type Service struct {
 	contacts  *contactBatch
 	logs      *logBatch
 	waiting   *waitingJobs
-	observer  JobObserver // hears job state changes inside their transaction; may be nil
-	recorder  Recorder    // hears claims and maintenance actions after commit, for metrics; may be nil
+	routes    *groupRoutes // each runner's group and what it serves
+	observer  JobObserver  // hears job state changes inside their transaction; may be nil
+	recorder  Recorder     // hears claims and maintenance actions after commit, for metrics; may be nil
 }
 
 // New builds the service. box encrypts the registration tokens that must be
@@ -46,6 +47,7 @@ func New(o *options.Options, box *secret.Box) *Service {
 		contacts:  newContactBatch(contactFlushEvery),
 		logs:      newLogBatch(),
 		waiting:   newWaitingJobs(),
+		routes:    newGroupRoutes(),
 	}
 }
 

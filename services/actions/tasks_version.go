@@ -22,6 +22,7 @@ type versionCache struct {
 
 	mu        sync.Mutex
 	global    int64         // the instance's version, as last read
+	groups    int64         // the instance's groups version, read with it
 	readAt    time.Time     // when that read began
 	since     time.Time     // when the read that first found this version began
 	bumpsAt   int64         // this process's bump count when it began
@@ -38,6 +39,7 @@ type scopeKey struct{ ownerID, repoID int64 }
 
 type scopeVersion struct {
 	version  int64
+	groups   int64     // the scope's runner groups' version, read with version
 	atGlobal int64     // the instance's version it was read under
 	readAt   time.Time // when its read began
 }
@@ -52,6 +54,17 @@ func newVersionCache(recheck time.Duration) *versionCache {
 // of it at once; other processes' within their recheck.
 func (s *Service) bumpTasksVersion(ctx context.Context, ownerID, repoID int64) error {
 	if err := actions_model.IncreaseTasksVersion(ctx, ownerID, repoID); err != nil {
+		return err
+	}
+	db.AfterCommit(ctx, s.versions.bumps.add)
+	return nil
+}
+
+// bumpGroupsVersion counts a change to the runner groups of an owner (0:
+// the instance). Once it commits, claims of that scope's runners read
+// their groups again: in this process at once, in others within recheck.
+func (s *Service) bumpGroupsVersion(ctx context.Context, ownerID int64) error {
+	if err := actions_model.IncreaseGroupsVersion(ctx, ownerID); err != nil {
 		return err
 	}
 	db.AfterCommit(ctx, s.versions.bumps.add)
@@ -88,77 +101,78 @@ func (c *bumpCounter) get() (int64, <-chan struct{}) {
 // When only time made it stale and another call is reading it already, the
 // value in hand is served meanwhile: under load, polls do not queue behind
 // that one read, and the bound becomes recheck plus one read.
-func (c *versionCache) instance(ctx context.Context) (int64, time.Time, error) {
+func (c *versionCache) instance(ctx context.Context) (int64, int64, time.Time, error) {
 	bumps, _ := c.bumps.get()
 	c.mu.Lock()
 	known := bumps == c.bumpsAt && !c.readAt.IsZero()
 	if known && (c.reloading || time.Since(c.readAt) < c.recheck) {
-		g, at := c.global, c.since
+		g, groups, at := c.global, c.groups, c.since
 		c.mu.Unlock()
-		return g, at, nil
+		return g, groups, at, nil
 	}
 	c.mu.Unlock()
 	return c.reload(ctx)
 }
 
-func (c *versionCache) reload(ctx context.Context) (int64, time.Time, error) {
+func (c *versionCache) reload(ctx context.Context) (int64, int64, time.Time, error) {
 	c.reading.Lock()
 	defer c.reading.Unlock()
 	bumps, _ := c.bumps.get()
 	start := time.Now()
 	c.mu.Lock()
 	if bumps == c.bumpsAt && start.Sub(c.readAt) < c.recheck { // read by the goroutine we waited for
-		g, at := c.global, c.since
+		g, groups, at := c.global, c.groups, c.since
 		c.mu.Unlock()
-		return g, at, nil
+		return g, groups, at, nil
 	}
 	c.reloading = true
 	c.mu.Unlock()
-	g, err := actions_model.GetTasksVersion(ctx, 0, 0)
+	g, groups, err := actions_model.GetTasksVersions(ctx, 0, 0)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reloading = false
 	if err != nil {
-		return 0, time.Time{}, err
+		return 0, 0, time.Time{}, err
 	}
 	if c.since.IsZero() || g != c.global {
 		c.since = start
 	}
-	c.readAt, c.bumpsAt = start, bumps
+	c.readAt, c.bumpsAt, c.groups = start, bumps, groups
 	if g != c.global {
 		c.global = g
 		close(c.changed)
 		c.changed = make(chan struct{})
 	}
-	return g, c.since, nil
+	return g, groups, c.since, nil
 }
 
-// get returns the scope's version and when the read it comes from began.
-// The scope's row is read after the instance's version it is filed under,
-// so while the instance's version stays the same the row cannot have moved.
-func (c *versionCache) get(ctx context.Context, ownerID, repoID int64) (int64, time.Time, error) {
-	g, at, err := c.instance(ctx)
+// get returns the scope's version, its runner groups' version and when the
+// read they come from began. The scope's row is read after the instance's
+// version it is filed under, so while the instance's version stays the
+// same the row cannot have moved (a change to groups bumps both).
+func (c *versionCache) get(ctx context.Context, ownerID, repoID int64) (int64, int64, time.Time, error) {
+	g, groups, at, err := c.instance(ctx)
 	if err != nil || (ownerID == 0 && repoID == 0) {
-		return g, at, err
+		return g, groups, at, err
 	}
 	key := scopeKey{ownerID, repoID}
 	c.mu.Lock()
 	e, ok := c.scopes[key]
 	c.mu.Unlock()
 	if ok && e.atGlobal == g {
-		return e.version, e.readAt, nil
+		return e.version, e.groups, e.readAt, nil
 	}
 	start := time.Now()
-	v, err := actions_model.GetTasksVersion(ctx, ownerID, repoID)
+	v, groups, err := actions_model.GetTasksVersions(ctx, ownerID, repoID)
 	if err != nil {
-		return 0, time.Time{}, err
+		return 0, 0, time.Time{}, err
 	}
 	c.mu.Lock()
 	if cur, ok := c.scopes[key]; !ok || cur.atGlobal <= g {
-		c.scopes[key] = scopeVersion{version: v, atGlobal: g, readAt: start}
+		c.scopes[key] = scopeVersion{version: v, groups: groups, atGlobal: g, readAt: start}
 	}
 	c.mu.Unlock()
-	return v, start, nil
+	return v, groups, start, nil
 }
 
 // wait blocks until the scope's version differs from seen (true), or until
@@ -170,7 +184,7 @@ func (c *versionCache) wait(ctx context.Context, ownerID, repoID, seen int64, de
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		v, _, err := c.get(ctx, ownerID, repoID)
+		v, _, _, err := c.get(ctx, ownerID, repoID)
 		if err != nil || v != seen {
 			return err == nil, err
 		}
@@ -232,7 +246,7 @@ func (c *versionCache) watch(ctx context.Context) {
 			return
 		}
 		c.mu.Unlock()
-		_, _, _ = c.instance(ctx) // a failed read is tried again at the next tick; waiters time out meanwhile
+		_, _, _, _ = c.instance(ctx) // a failed read is tried again at the next tick; waiters time out meanwhile
 	}
 }
 

@@ -22,8 +22,11 @@ type waitingJobs struct {
 }
 
 type waitingKey struct {
-	scope    actions_model.JobScope
-	labelKey string
+	scope actions_model.JobScope
+	// group and groupVersion name the targets of a selected runner group
+	// the look-up is limited to; 0 when it is not.
+	group, groupVersion int64
+	labelKey            string
 }
 
 type waitingLookup struct {
@@ -42,9 +45,10 @@ func newWaitingJobs() *waitingJobs {
 }
 
 // find returns up to candidatesPerKey waiting jobs of the label key in the
-// scope, oldest first, from a look-up that began after notBefore, leaving
-// out those this process claimed since that look-up began.
-func (w *waitingJobs) find(ctx context.Context, key waitingKey, notBefore time.Time) ([]int64, error) {
+// scope (and of targets, which key names, when set), oldest first, from a
+// look-up that began after notBefore, leaving out those this process
+// claimed since that look-up began.
+func (w *waitingJobs) find(ctx context.Context, key waitingKey, targets *actions_model.JobTargets, notBefore time.Time) ([]int64, error) {
 	w.mu.Lock()
 	l := w.lookups[key]
 	if l == nil || l.began.Before(notBefore) {
@@ -56,7 +60,7 @@ func (w *waitingJobs) find(ctx context.Context, key waitingKey, notBefore time.T
 		w.lookups[key] = l
 		w.mu.Unlock()
 		// Others wait for this look-up: one caller giving up must not fail it.
-		l.ids, l.err = actions_model.FindWaitingJobIDs(context.WithoutCancel(ctx), key.labelKey, key.scope, candidatesPerKey)
+		l.ids, l.err = findWaiting(context.WithoutCancel(ctx), key, targets)
 		close(l.ready)
 		if l.err != nil {
 			w.forget(key, l)
@@ -130,4 +134,12 @@ func (w *waitingJobs) pruneTaken() {
 			delete(w.taken, id)
 		}
 	}
+}
+
+// findWaiting queries the claim index for key, limited to targets when set.
+func findWaiting(ctx context.Context, key waitingKey, targets *actions_model.JobTargets) ([]int64, error) {
+	if targets != nil {
+		return actions_model.FindWaitingJobIDsOfTargets(ctx, key.labelKey, key.scope, targets, candidatesPerKey)
+	}
+	return actions_model.FindWaitingJobIDs(ctx, key.labelKey, key.scope, candidatesPerKey)
 }

@@ -28,14 +28,6 @@ func New(rootURL string, ids identity.Provider) *Converter {
 	return &Converter{rootURL: rootURL, ids: ids}
 }
 
-// runnerGroupID and runnerGroupName stand for the one group Runnerhub has:
-// GitHub names its default group so, with id 1, and clients expect a value
-// once a runner took the job.
-const (
-	runnerGroupID   = 1
-	runnerGroupName = "Default"
-)
-
 // RunStatus is GitHub's status and conclusion of a run or job status.
 func RunStatus(s actions_model.Status) (string, *string) {
 	switch s {
@@ -203,11 +195,15 @@ func (c *Converter) WorkflowJobOf(ctx context.Context, job *actions_model.RunJob
 			runner = r
 		}
 	}
-	id, group, groupName := task.RunnerID, int64(runnerGroupID), runnerGroupName
-	v.RunnerID, v.RunnerGroupID, v.RunnerGroupName = &id, &group, &groupName
+	id := task.RunnerID
+	v.RunnerID = &id
 	if runner != nil {
 		name := runner.Name
 		v.RunnerName = &name
+	}
+	var err error
+	if v.RunnerGroupID, v.RunnerGroupName, err = runnerGroup(ctx, runner); err != nil {
+		return nil, err
 	}
 	steps, err := c.steps(ctx, job, task)
 	if err != nil {

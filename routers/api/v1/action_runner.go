@@ -20,6 +20,9 @@ type apiRunner struct {
 	Ephemeral bool             `json:"ephemeral"`
 	Labels    []apiRunnerLabel `json:"labels"`
 	Version   string           `json:"version"`
+	// The runner group; absent for a repository runner, which is in none.
+	RunnerGroupID   *int64  `json:"runner_group_id,omitempty"`
+	RunnerGroupName *string `json:"runner_group_name,omitempty"`
 }
 
 type apiRunnerLabel struct {
@@ -46,17 +49,22 @@ func toAPIRunner(r *actions_service.RunnerInfo) apiRunner {
 		name, _, _ := strings.Cut(l, ":")
 		labels = append(labels, apiRunnerLabel{ID: int64(i), Name: name, Type: "custom"})
 	}
-	return apiRunner{
+	out := apiRunner{
 		ID: r.ID, Name: r.Name, Status: status, Busy: r.Busy(), Disabled: r.Disabled,
 		Ephemeral: r.Ephemeral, Labels: labels, Version: r.Version,
 	}
+	if r.Group != nil {
+		out.RunnerGroupID, out.RunnerGroupName = &r.Group.ID, &r.Group.Name
+	}
+	return out
 }
 
 func (a *API) registerRunnerRoutes() {
 	a.HandleScoped("GET", AllScopes, "/actions/runners", a.listRunners)
-	a.HandleScoped("GET", AllScopes, "/actions/runners/{id}", a.getRunner)
-	a.HandleScoped("PATCH", AllScopes, "/actions/runners/{id}", a.editRunner)
-	a.HandleScoped("DELETE", AllScopes, "/actions/runners/{id}", a.deleteRunner)
+	// The managers of a runner's group may read, disable and delete it too.
+	a.HandleRunnerScoped("GET", AllScopes, "/actions/runners/{id}", a.getRunner)
+	a.HandleRunnerScoped("PATCH", AllScopes, "/actions/runners/{id}", a.editRunner)
+	a.HandleRunnerScoped("DELETE", AllScopes, "/actions/runners/{id}", a.deleteRunner)
 }
 
 func (a *API) listRunners(w http.ResponseWriter, r *http.Request, sc identity.Scope) {

@@ -99,6 +99,7 @@ func (a *API) routes() {
 	a.registerOrgRoutes()
 	a.registerRepoRoutes()
 	a.registerRunnerRoutes()
+	a.registerRunnerGroupRoutes()
 	a.registerRegistrationTokenRoutes()
 	a.registerAuditRoutes()
 	a.registerWorkflowRoutes()

@@ -58,7 +58,7 @@ LOG_SQL = true
 	}
 	var secrets []string // every secret the flow handles
 	cli("admin", "user", "create", "--username", "root", "--password", "root-password-1", "--admin")
-	accessToken := cli("admin", "user", "generate-access-token", "--username", "root")
+	accessToken := cli("admin", "user", "generate-access-token", "--username", "root", "--raw")
 	regToken := cli("actions", "generate-runner-token")
 	secrets = append(secrets, accessToken, regToken, "root-password-1")
 

@@ -57,6 +57,27 @@ func (a *API) HandleScoped(method string, kinds ScopeKinds, suffix string, h Sco
 	}
 }
 
+// HandleScopeResolved registers a route like HandleScoped, but leaves to
+// h's service call the check of who may call it, for routes whose rights
+// depend on the request body (generate-jitconfig: a runner group's managers
+// for their group). The caller is signed in (Handle).
+func (a *API) HandleScopeResolved(method string, kinds ScopeKinds, suffix string, h ScopedHandler) {
+	for _, p := range scopePrefixes {
+		if kinds&p.kind == 0 {
+			continue
+		}
+		kind := p.kind
+		a.Handle(method+" "+p.prefix+suffix, func(w http.ResponseWriter, r *http.Request) {
+			sc, err := a.ResolveScope(r.Context(), r, kind)
+			if err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			h(w, r, sc)
+		})
+	}
+}
+
 // ResolveScope finds the scope a request's path names. It does not check
 // that the caller may manage it.
 func (a *API) ResolveScope(ctx context.Context, r *http.Request, kind ScopeKinds) (identity.Scope, error) {

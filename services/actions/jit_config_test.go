@@ -241,3 +241,22 @@ func TestJITConfig_RefusedWithoutRootURL(t *testing.T) {
 		assert.Zero(t, countRunners(t, ctx), "nothing made")
 	})
 }
+
+// A JIT runner's first contact is its claim (act_runner declares first,
+// but nothing obliges a runner to): the maintenance loop must not take its
+// task for a silent runner's in the seconds before the contact is written.
+func TestJITConfig_FirstContactIsWrittenAtOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		f := newJITFleet(t, ctx)
+		other := f.register("other", false)
+		_, jit := f.jitRunner("jit")
+		f.advance(time.Minute)
+		_, err := f.svc.FetchTask(ctx, other.Runner, 0) // a contact written now: the next one waits for the batch
+		require.NoError(t, err)
+		f.queue(actions_service.JobInput{JobID: "build"})
+		task := f.take(jit) // within the contact batch's interval
+
+		assert.Empty(t, f.maintain(), "the task's runner is in touch")
+		assert.Equal(t, actions_model.StatusRunning, f.task(task.ID).Status)
+	})
+}

@@ -17,6 +17,7 @@ import (
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/options"
+	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
@@ -38,21 +39,11 @@ type jitAnswer struct {
 	EncodedJITConfig string `json:"encoded_jit_config"`
 }
 
-// runnerFile is act_runner's .runner file, with the member names it reads.
-type runnerFile struct {
-	ID        int64    `json:"id"`
-	UUID      string   `json:"uuid"`
-	Name      string   `json:"name"`
-	Token     string   `json:"token"`
-	Address   string   `json:"address"`
-	Labels    []string `json:"labels"`
-	Ephemeral bool     `json:"ephemeral"`
-}
-
 const jitPath = "/actions/runners/generate-jitconfig"
 
-// generateJIT asks for a JIT config at prefix and decodes the runner file in it.
-func generateJIT(t *testing.T, c apiCaller, prefix string, body map[string]any) (jitAnswer, runnerFile) {
+// generateJIT asks for a JIT config at prefix and decodes the runner file
+// in it, after checking the member names act_runner reads, exactly.
+func generateJIT(t *testing.T, c apiCaller, prefix string, body map[string]any) (jitAnswer, *actions_service.RunnerFile) {
 	t.Helper()
 	res := c.do(t, "POST", "/api/v1"+prefix+jitPath, body)
 	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
@@ -65,8 +56,8 @@ func generateJIT(t *testing.T, c apiCaller, prefix string, body map[string]any) 
 	for _, k := range []string{"id", "uuid", "name", "token", "address", "labels", "ephemeral"} {
 		assert.Contains(t, members, k, "act_runner reads %q with this exact name", k)
 	}
-	var f runnerFile
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f, err := actions_service.DecodeJITConfig(ans.EncodedJITConfig)
+	require.NoError(t, err)
 	return ans, f
 }
 

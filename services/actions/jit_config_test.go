@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,5 +259,34 @@ func TestJITConfig_FirstContactIsWrittenAtOnce(t *testing.T) {
 
 		assert.Empty(t, f.maintain(), "the task's runner is in touch")
 		assert.Equal(t, actions_model.StatusRunning, f.task(task.ID).Status)
+	})
+}
+
+func TestJITConfig_UnusedSweepTakenOnceByConcurrentProcesses(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		f := newJITFleet(t, ctx)
+		const n = 4
+		for range n {
+			f.jitRunner("unused")
+		}
+		f.advance(11 * time.Minute)
+		procs := []*actions_service.Service{f.svc, f.newProcess(), f.newProcess()}
+		total := make(chan int, len(procs))
+		var wg sync.WaitGroup
+		for _, p := range procs {
+			wg.Go(func() {
+				rep, err := p.RunMaintenance(ctx)
+				assert.NoError(t, err)
+				total <- rep[actions_service.MaintenanceUnusedJITRemoved]
+			})
+		}
+		wg.Wait()
+		close(total)
+		sum := 0
+		for v := range total {
+			sum += v
+		}
+		assert.Equal(t, n, sum, "each runner removed by exactly one process")
+		assert.Zero(t, countRunners(t, ctx))
 	})
 }

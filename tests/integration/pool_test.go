@@ -20,8 +20,8 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 	pool_model "code.runnerhub.dev/runnerhub/models/pool"
 	"code.runnerhub.dev/runnerhub/options"
-	"code.runnerhub.dev/runnerhub/tests/dbtest"
 	"code.runnerhub.dev/runnerhub/services/provisioner"
+	"code.runnerhub.dev/runnerhub/tests/dbtest"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 

@@ -31,6 +31,9 @@ type RunnerView struct {
 // instance), with their runners and recent failed starts.
 func (p *Provisioner) Pools(ctx context.Context, sc identity.Scope) ([]PoolView, error) {
 	var out []PoolView
+	if p == nil {
+		return nil, nil
+	}
 	for _, pl := range p.pools {
 		if !sc.Contains(pl.scope.OwnerID(), pl.scope.RepoID()) {
 			continue

@@ -253,3 +253,58 @@ func eachBackendRaw(t *testing.T, fn func(t *testing.T, start func(configure ...
 		})
 	}
 }
+
+// TestPool_FailedStarts: a start command that exits 1, one that hangs and
+// one whose runner never gets in touch are each a failed start: the
+// runner is removed, the command's processes ended, the failure kept with
+// the command's last lines, and the pool backs off; the job still waits.
+func TestPool_FailedStarts(t *testing.T) {
+	bin := buildJITRunner(t)
+	for _, c := range []struct {
+		name, command, outcome, output string
+	}{
+		{"exit 1", "echo starting up; echo 'no space left on device' >&2; exit 1", provisioner.OutcomeExit, "no space left on device"},
+		{"hangs", `echo "$$" > "$DIR/pid-$$"; echo booting; exec sleep 600`, provisioner.OutcomeTimeout, "booting"},
+		{"never connects", "DIR=$DIR JITRUNNER_SILENT=1 " + jitRunnerCommand(bin, "$DIR"), provisioner.OutcomeTimeout, "jitrunner: runner linux-"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eachBackendRaw(t, func(t *testing.T, start func(configure ...func(*options.Options)) *testserver.Server) {
+				dir := t.TempDir()
+				s := startPoolServer(t, start, options.Pool{MaxRunners: 2, StartTimeout: time.Second,
+					StartCommand: "DIR=" + dir + "; " + c.command})
+				site := newPoolSite(t, s, dir)
+				jobs := s.QueueJobs(t, site.repo, []string{"linux"})
+				require.Eventually(t, func() bool { return site.count(provisioner.EventFailed, c.outcome) >= 2 },
+					20*time.Second, 20*time.Millisecond, "the start fails, and is tried again after a pause")
+				failed, err := pool_model.FindFailed(s.Ctx, "linux", 10)
+				require.NoError(t, err)
+				require.NotEmpty(t, failed)
+				assert.Equal(t, c.outcome, failed[0].Outcome)
+				assert.Contains(t, failed[0].Output, c.output, "the command's last lines are kept")
+				site.mu.Lock()
+				var at []time.Time
+				for _, e := range site.events {
+					if e.Kind == provisioner.EventStarted {
+						at = append(at, e.At)
+					}
+				}
+				site.mu.Unlock()
+				require.GreaterOrEqual(t, len(at), 2)
+				assert.GreaterOrEqual(t, at[1].Sub(at[0]), time.Second, "backoff between failed starts")
+				// Every failed start's runner is removed and its processes ended.
+				require.Eventually(t, func() bool {
+					rows, err := pool_model.FindLive(s.Ctx, "linux")
+					require.NoError(t, err)
+					_, live, err := actions_model.FindRunners(s.Ctx, actions_model.FindRunnerOptions{AnyScope: true})
+					require.NoError(t, err)
+					return int64(len(rows)) == live && len(liveProcesses(t, dir)) <= len(rows)
+				}, 10*time.Second, 20*time.Millisecond, "no runner outlives its row, no process its runner")
+				j, err := actions_model.GetRunJobByID(s.Ctx, jobs[0])
+				require.NoError(t, err)
+				assert.Equal(t, actions_model.StatusWaiting, j.Status, "the job still waits for a runner that works")
+				s.Stop() // stopping ends the attempt under way: nothing is left
+				requireNothingLeft(t, s.Ctx, dir, 10*time.Second)
+			})
+		})
+	}
+}

@@ -9,6 +9,7 @@
 //	                 task-<id> (its runner's name) for each task it ran
 //	JITRUNNER_DELAY  how long to wait before getting in touch (a slow boot)
 //	JITRUNNER_SILENT "1": never get in touch (a runner that never connects)
+//	JITRUNNER_HOLD   how long its job takes
 //	JITRUNNER_LIFE   the longest it lives (default 2m), then exits 1
 package main
 
@@ -111,6 +112,9 @@ func runTask(ctx context.Context, c runnerv1connect.RunnerServiceClient, t *runn
 		if err := os.WriteFile(filepath.Join(dir, "task-"+strconv.FormatInt(t.Id, 10)), []byte(name), 0o644); err != nil {
 			return err
 		}
+	}
+	if d, err := time.ParseDuration(os.Getenv("JITRUNNER_HOLD")); err == nil {
+		sleep(ctx, d)
 	}
 	if _, err := c.UpdateLog(ctx, connect.NewRequest(&runnerv1.UpdateLogRequest{TaskId: t.Id, Index: 0, NoMore: true,
 		Rows: []*runnerv1.LogRow{{Time: timestamppb.Now(), Content: "hello from " + name}}})); err != nil {

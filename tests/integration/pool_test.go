@@ -36,7 +36,7 @@ var (
 )
 
 // buildJITRunner builds tests/jitrunner once per test binary.
-func buildJITRunner(t *testing.T) string {
+func buildJITRunner(t testing.TB) string {
 	t.Helper()
 	jitRunnerOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "jitrunner")

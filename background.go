@@ -4,9 +4,8 @@ import "context"
 
 // Start runs this process's background work until Close: the maintenance
 // loop, the queue sampler, the webhook delivery workers and the pools'
-// provisioner. Each piece is
-// safe to run in every process sharing the database. Work added here
-// appends its stop function to s.stops.
+// provisioner. Each piece is safe to run in every process sharing the
+// database. Work added here appends its stop function to s.stops.
 func (s *Server) Start(ctx context.Context) {
 	ctx = s.Context(ctx)
 	s.stops = append(s.stops, s.actions.StartMaintenance(ctx))

@@ -49,6 +49,9 @@ func (t *tail) String() string {
 	defer t.mu.Unlock()
 	lines := t.lines
 	if t.partial.Len() > 0 {
+		if len(lines) == t.max {
+			lines = lines[1:]
+		}
 		lines = append(lines[:len(lines):len(lines)], t.partial.String())
 	}
 	return strings.Join(lines, "\n")

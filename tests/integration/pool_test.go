@@ -308,3 +308,72 @@ func TestPool_FailedStarts(t *testing.T) {
 		})
 	}
 }
+
+// contribScript is the absolute path of a contrib/provisioner script.
+func contribScript(t *testing.T, name string) string {
+	p, err := filepath.Abs(filepath.Join("..", "..", "contrib", "provisioner", name))
+	require.NoError(t, err)
+	return p
+}
+
+// TestPool_ContribProcessScript runs contrib/provisioner/process.sh as the
+// START_COMMAND for real, with tests/jitrunner standing in for act_runner:
+// it writes the .runner file from RUNNERHUB_JIT_CONFIG in a fresh folder,
+// runs the runner there, and removes the folder afterwards.
+func TestPool_ContribProcessScript(t *testing.T) {
+	bin := buildJITRunner(t)
+	dir, tmp := t.TempDir(), t.TempDir()
+	s := startPoolServer(t, func(configure ...func(*options.Options)) *testserver.Server {
+		return testserver.Start(t, sqliteOnly(), configure...)
+	}, options.Pool{MaxRunners: 2, StartCommand: "JITRUNNER_DIR=" + dir + " ACT_RUNNER=" + bin + " TMPDIR=" + tmp +
+		" exec sh " + contribScript(t, "process.sh")})
+	site := newPoolSite(t, s, dir)
+	jobs := s.QueueJobs(t, site.repo, []string{"linux"}, []string{"linux"})
+	requireAllDone(t, s.Ctx, dir, jobs, time.Minute)
+	requireNothingLeft(t, s.Ctx, dir, 30*time.Second)
+	require.Eventually(t, func() bool {
+		left, err := os.ReadDir(tmp)
+		require.NoError(t, err)
+		return len(left) == 0
+	}, 10*time.Second, 20*time.Millisecond, "each runner's work folder is removed")
+}
+
+// TestPool_RealActRunner: with ACT_RUNNER naming an act_runner binary, the
+// pool starts real act_runners through contrib/provisioner/process.sh for
+// three queued jobs, two at a time, each running its job once.
+func TestPool_RealActRunner(t *testing.T) {
+	actRunner := os.Getenv("ACT_RUNNER")
+	if actRunner == "" {
+		t.Skip("set ACT_RUNNER to an act_runner binary")
+	}
+	tmp := t.TempDir()
+	eachBackendRaw(t, func(t *testing.T, start func(configure ...func(*options.Options)) *testserver.Server) {
+		s := start(func(o *options.Options) {
+			o.Pools = []options.Pool{{Name: "linux", Labels: []string{"linux:host"}, MaxRunners: 2, StartTimeout: time.Minute,
+				StartCommand: "ACT_RUNNER=" + actRunner + " TMPDIR=" + tmp + " exec sh " + contribScript(t, "process.sh")}}
+		})
+		live := sampleLive(t, s.Ctx)
+		jobs := s.QueueJobs(t, s.CreateRepo(t, "octo", "app"), []string{"linux"}, []string{"linux"}, []string{"linux"})
+		require.Eventually(t, func() bool {
+			for _, id := range jobs {
+				j, err := actions_model.GetRunJobByID(s.Ctx, id)
+				require.NoError(t, err)
+				if !j.Status.IsDone() {
+					return false
+				}
+			}
+			return true
+		}, 5*time.Minute, 200*time.Millisecond)
+		for _, id := range jobs {
+			j, err := actions_model.GetRunJobByID(s.Ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, actions_model.StatusSuccess, j.Status)
+			n, err := actions_model.CountJobTasks(s.Ctx, id, 1)
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), n)
+		}
+		requireNothingLeft(t, s.Ctx, t.TempDir(), time.Minute)
+		live.stop()
+		assert.LessOrEqual(t, live.rows.Load(), int64(2))
+	})
+}

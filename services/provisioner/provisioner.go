@@ -87,6 +87,13 @@ type pool struct {
 	notBefore time.Time
 }
 
+// backOff counts a failed start: the next waits backoffBase, doubled for
+// each failure in a row, up to backoffMax.
+func (pl *pool) backOff(now time.Time) {
+	pl.failures++
+	pl.notBefore = now.Add(min(backoffBase<<min(pl.failures-1, 16), backoffMax))
+}
+
 // New resolves the pools' scopes and groups: one that does not exist is
 // refused here, naming the section and key, so that serve does not start.
 // ctx carries the database.

@@ -135,8 +135,7 @@ func (p *Provisioner) fail(ctx context.Context, pl *pool, row *pool_model.Runner
 	if err := pool_model.PruneFailed(ctx, pl.Name, failuresKept); err != nil {
 		return false, err
 	}
-	pl.failures++
-	pl.notBefore = now.Add(min(backoffBase<<min(pl.failures-1, 16), backoffMax))
+	pl.backOff(now)
 	p.m.countStart(pl.Name, outcome)
 	slog.WarnContext(ctx, "provisioner: start failed", "pool", pl.Name, "runner", row.RunnerName, "outcome", outcome, "why", why, "retry_after", pl.notBefore.Sub(now).Round(time.Millisecond))
 	p.emit(Event{Kind: EventFailed, Pool: pl.Name, RunnerID: row.RunnerID, JobID: row.JobID, At: now, Outcome: outcome})

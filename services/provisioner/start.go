@@ -52,8 +52,7 @@ func (p *Provisioner) start(ctx context.Context, pl *pool, live []*pool_model.Ru
 			// The runner could not be made (its group was removed, say):
 			// a failed start like any other, with the same backoff.
 			p.m.countStart(pl.Name, OutcomeError)
-			pl.failures++
-			pl.notBefore = time.Now().Add(min(backoffBase<<min(pl.failures-1, 16), backoffMax))
+			pl.backOff(time.Now())
 			p.emit(Event{Kind: EventFailed, Pool: pl.Name, JobID: jobID, At: time.Now(), Outcome: OutcomeError})
 			return nil, cannotStart, fmt.Errorf("make a JIT runner: %w", err)
 		}

@@ -212,26 +212,27 @@ func TestPool_KeepsMinIdleWarm(t *testing.T) {
 		dir := t.TempDir()
 		s := startPoolServer(t, start, options.Pool{MinIdle: 1, MaxRunners: 3, StartCommand: jitRunnerCommand(bin, dir)})
 		site := newPoolSite(t, s, dir)
-		waitRows := func(state string, n int) {
+		// waitWarm waits until the pool is one idle runner other than not, and returns it.
+		waitWarm := func(not int64) int64 {
+			var id int64
 			require.Eventually(t, func() bool {
 				rows, err := pool_model.FindLive(s.Ctx, "linux")
 				require.NoError(t, err)
-				c := 0
-				for _, r := range rows {
-					if r.State == state {
-						c++
-					}
+				if len(rows) != 1 || rows[0].State != pool_model.StateIdle || rows[0].RunnerID == not {
+					return false
 				}
-				return c == n && len(rows) == n
-			}, 30*time.Second, 20*time.Millisecond, "%d %s runner(s)", n, state)
+				id = rows[0].RunnerID
+				return true
+			}, 30*time.Second, 20*time.Millisecond, "one idle runner")
+			return id
 		}
-		waitRows(pool_model.StateIdle, 1)
+		warm := waitWarm(0)
 		time.Sleep(1500 * time.Millisecond) // a few passes: the warm one is enough
 		assert.Equal(t, int64(1), runnersMade(t, s.Ctx))
 
 		jobs := s.QueueJobs(t, site.repo, []string{"linux"})
 		requireAllDone(t, s.Ctx, dir, jobs, 30*time.Second)
-		waitRows(pool_model.StateIdle, 1)
+		waitWarm(warm)
 		assert.Equal(t, int64(2), runnersMade(t, s.Ctx), "the warm runner took the job; one more was started to stay warm")
 	})
 }

@@ -132,6 +132,9 @@ func managesDefaultGroup(ctx context.Context, u *identity.User, sc identity.Scop
 }
 
 func (s *Service) generateJITConfig(ctx context.Context, sc identity.Scope, req JITConfigRequest) (*JITConfig, error) {
+	if s.rootURL == "" { // a config without an address would make a runner nobody can start
+		return nil, fmt.Errorf("%w: [server] ROOT_URL is not set; a JIT config names the address its runner reaches", errs.FailedPrecondition)
+	}
 	if err := s.checkJITRequest(sc, req); err != nil {
 		return nil, err
 	}

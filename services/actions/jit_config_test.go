@@ -13,11 +13,35 @@ import (
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/secret"
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"code.runnerhub.dev/runnerhub/tests/dbtest"
 )
+
+const jitRootURL = "https://runnerhub.example:3000/"
+
+// newJITFleet is a maintFleet whose service knows its ROOT_URL, as a
+// server's does.
+func newJITFleet(t *testing.T, ctx context.Context, configure ...func(*options.Actions)) *maintFleet {
+	f := newMaintFleet(t, ctx, configure...)
+	f.opts.Server.RootURL = jitRootURL
+	f.svc = f.newProcess()
+	return f
+}
+
+// newJITGroupWorld is a groupWorld whose service knows its ROOT_URL.
+func newJITGroupWorld(t *testing.T, ctx context.Context) *groupWorld {
+	w := newGroupWorld(t, ctx)
+	o := options.Default()
+	o.Server.RootURL = jitRootURL
+	box, err := secret.NewBox("test-secret-key")
+	require.NoError(t, err)
+	w.svc = actions_service.New(o, box)
+	w.svc.SetIdentity(identity.NewStandalone())
+	return w
+}
 
 // jitRunner makes a JIT runner at the instance as the server, and returns
 // it with the credentials its config carries.
@@ -32,9 +56,7 @@ func (f *maintFleet) jitRunner(name string) (*actions_service.JITConfig, *maintR
 
 func TestJITConfig_IsActRunnersRunnerFileOfAPreRegisteredEphemeralRunner(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		f := newMaintFleet(t, ctx)
-		f.opts.Server.RootURL = "https://runnerhub.example:3000/"
-		f.svc = f.newProcess()
+		f := newJITFleet(t, ctx)
 		cfg, _ := f.jitRunner("jit-1")
 
 		raw, err := base64.StdEncoding.DecodeString(cfg.EncodedConfig)
@@ -78,7 +100,7 @@ func TestJITConfig_IsActRunnersRunnerFileOfAPreRegisteredEphemeralRunner(t *test
 
 func TestJITConfig_RunnerTakesOneJobAndIsRemovedAfterIt(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		f := newMaintFleet(t, ctx)
+		f := newJITFleet(t, ctx)
 		_, jit := f.jitRunner("jit-once")
 		f.queue(actions_service.JobInput{JobID: "a"}, actions_service.JobInput{JobID: "b"})
 		authed, err := f.svc.AuthenticateRunner(ctx, jit.UUID, jit.token, actions_service.CallOther)
@@ -98,7 +120,7 @@ func TestJITConfig_RunnerTakesOneJobAndIsRemovedAfterIt(t *testing.T) {
 
 func TestJITConfig_UnusedRunnerRemovedAfterJITUnusedAfter(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		f := newMaintFleet(t, ctx, func(a *options.Actions) { a.JITUnusedAfter = 5 * time.Minute })
+		f := newJITFleet(t, ctx, func(a *options.Actions) { a.JITUnusedAfter = 5 * time.Minute })
 		_, unused := f.jitRunner("unused")
 		_, busy := f.jitRunner("busy")
 		eph := f.register("registered-eph", true)
@@ -125,7 +147,7 @@ func TestJITConfig_UnusedRunnerRemovedAfterJITUnusedAfter(t *testing.T) {
 
 func TestJITConfig_GroupManagersForTheirGroupOnly(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		w := newGroupWorld(t, ctx)
+		w := newJITGroupWorld(t, ctx)
 		mine := w.group(t, w.acme, "mine", actions_model.GroupVisibilityAll)
 		theirs := w.group(t, w.acme, "theirs", actions_model.GroupVisibilityAll)
 		_, err := w.svc.AddRunnerGroupManager(ctx, w.acme, mine.ID, "alice")
@@ -166,7 +188,7 @@ func TestJITConfig_GroupManagersForTheirGroupOnly(t *testing.T) {
 
 func TestJITConfig_BadInputRefusedAndNothingMade(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
-		w := newGroupWorld(t, ctx)
+		w := newJITGroupWorld(t, ctx)
 		otherGroup := w.group(t, w.other, "elsewhere", actions_model.GroupVisibilityAll)
 		long := make([]string, options.Default().Actions.MaxLabels+1)
 		for i := range long {
@@ -208,4 +230,33 @@ func countRunners(t *testing.T, ctx context.Context) int64 {
 	n, err := db.GetEngine(ctx).Where("deleted = 0").Count(new(actions_model.Runner))
 	require.NoError(t, err)
 	return n
+}
+
+func TestJITConfig_RefusedWithoutRootURL(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		w := newGroupWorld(t, ctx) // its service has no ROOT_URL
+		_, err := w.svc.GenerateJITConfig(ctx, w.owner, w.acme, actions_service.JITConfigRequest{Name: "n", Labels: []string{"linux"}})
+		assert.ErrorIs(t, err, errs.FailedPrecondition)
+		assert.ErrorContains(t, err, "ROOT_URL")
+		assert.Zero(t, countRunners(t, ctx), "nothing made")
+	})
+}
+
+// A JIT runner's first contact is its claim (act_runner declares first,
+// but nothing obliges a runner to): the maintenance loop must not take its
+// task for a silent runner's in the seconds before the contact is written.
+func TestJITConfig_FirstContactIsWrittenAtOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		f := newJITFleet(t, ctx)
+		other := f.register("other", false)
+		_, jit := f.jitRunner("jit")
+		f.advance(time.Minute)
+		_, err := f.svc.FetchTask(ctx, other.Runner, 0) // a contact written now: the next one waits for the batch
+		require.NoError(t, err)
+		f.queue(actions_service.JobInput{JobID: "build"})
+		task := f.take(jit) // within the contact batch's interval
+
+		assert.Empty(t, f.maintain(), "the task's runner is in touch")
+		assert.Equal(t, actions_model.StatusRunning, f.task(task.ID).Status)
+	})
 }

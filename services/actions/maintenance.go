@@ -225,30 +225,30 @@ func (s *Service) endTimedOutTasks(ctx context.Context, cutoff int64, rep Mainte
 // removeIdleEphemeralRunners removes ephemeral runners registered before
 // cutoff that never took a job.
 func (s *Service) removeIdleEphemeralRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
-	rs, err := actions_model.FindIdleEphemeralRunners(ctx, cutoff, maintenanceBatch)
-	if err != nil {
-		return err
-	}
-	return s.removeRunners(ctx, rs, rep, MaintenanceIdleEphemeralRemoved,
-		func(ctx context.Context, r *actions_model.Runner) (bool, error) {
-			return actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix()) // false once it took a job
-		},
-		func(*actions_model.Runner) string { return "ephemeral and never took a job" })
+	return s.removeNeverUsed(ctx, actions_model.FindIdleEphemeralRunners, cutoff, rep, MaintenanceIdleEphemeralRemoved, "ephemeral and never took a job")
 }
 
 // removeUnusedJITRunners removes the runners made from a JIT config
 // before cutoff that never took their job, so that a config handed out and
 // never used stops working soon.
 func (s *Service) removeUnusedJITRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
-	rs, err := actions_model.FindUnusedJITRunners(ctx, cutoff, maintenanceBatch)
+	return s.removeNeverUsed(ctx, actions_model.FindUnusedJITRunners, cutoff, rep, MaintenanceUnusedJITRemoved, "made from a JIT config and never took a job")
+}
+
+// removeNeverUsed removes the ephemeral runners find returns, each only
+// while it still never took a job.
+func (s *Service) removeNeverUsed(ctx context.Context, find func(context.Context, int64, int) ([]*actions_model.Runner, error),
+	cutoff int64, rep MaintenanceReport, kind, reason string,
+) error {
+	rs, err := find(ctx, cutoff, maintenanceBatch)
 	if err != nil {
 		return err
 	}
-	return s.removeRunners(ctx, rs, rep, MaintenanceUnusedJITRemoved,
+	return s.removeRunners(ctx, rs, rep, kind,
 		func(ctx context.Context, r *actions_model.Runner) (bool, error) {
-			return actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix()) // false once it took its job
+			return actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix()) // false once it took a job
 		},
-		func(*actions_model.Runner) string { return "made from a JIT config and never took a job" })
+		func(*actions_model.Runner) string { return reason })
 }
 
 // removeOfflineRunners removes non-ephemeral runners out of touch since

@@ -2,6 +2,7 @@ package provisioner
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,13 +22,19 @@ const (
 	stopTimeout = time.Minute
 	// tailLines is how many of a command's last output lines are kept.
 	tailLines = 20
+	// maxOutputBytes bounds a start command's output file: past it, the
+	// file is emptied (only the last lines are ever shown).
+	maxOutputBytes = 1 << 20
 )
 
 // proc is a start command this process runs.
 type proc struct {
-	cmd  *exec.Cmd
-	out  *tail
-	done chan struct{} // closed when it exited; err is set then
+	cmd *exec.Cmd
+	// outPath is the file its output goes to. A file, not a pipe: a pipe's
+	// reader dies with this process, and a command that outlives it (its
+	// runner busy with a job) would be killed by SIGPIPE at its next line.
+	outPath string
+	done    chan struct{} // closed when it exited; err is set then
 
 	mu      sync.Mutex
 	err     error
@@ -64,6 +71,22 @@ func (pr *proc) result() string {
 	return "failed: " + pr.err.Error()
 }
 
+// output is the command's last lines.
+func (pr *proc) output() string {
+	f, err := os.Open(pr.outPath)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const window = 64 << 10
+	if st, err := f.Stat(); err == nil && st.Size() > window {
+		_, _ = f.Seek(st.Size()-window, io.SeekStart)
+	}
+	t := newTail(tailLines)
+	_, _ = io.Copy(t, io.LimitReader(f, window))
+	return t.String()
+}
+
 // inheritedEnv is the part of the server's environment a command gets.
 func inheritedEnv() []string {
 	var env []string
@@ -81,16 +104,20 @@ func inheritedEnv() []string {
 // launch runs START_COMMAND for the row's runner, in a process group of its
 // own so that all it starts can be signalled together.
 func (p *Provisioner) launch(pl *pool, row *pool_model.Runner, encoded string) error {
-	cmd := exec.Command("/bin/sh", "-c", pl.StartCommand)
-	cmd.Env = p.env(pl, row, encoded)
-	out := newTail(tailLines)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.WaitDelay = killGrace // a child left holding the output open does not hold Wait forever
-	ownProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
+	out, err := os.CreateTemp("", "runnerhub-pool-*.log")
+	if err != nil {
 		return err
 	}
-	pr := &proc{cmd: cmd, out: out, done: make(chan struct{})}
+	defer out.Close() // the command has its own copy
+	cmd := exec.Command("/bin/sh", "-c", pl.StartCommand)
+	cmd.Env = p.env(pl, row, encoded)
+	cmd.Stdout, cmd.Stderr = out, out
+	ownProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		_ = os.Remove(out.Name())
+		return err
+	}
+	pr := &proc{cmd: cmd, outPath: out.Name(), done: make(chan struct{})}
 	p.mu.Lock()
 	p.procs[row.ID] = pr
 	p.mu.Unlock()
@@ -161,10 +188,14 @@ func (p *Provisioner) reapProcs() {
 		pr.mu.Lock()
 		gone := pr.goneAt
 		pr.mu.Unlock()
+		if st, err := os.Stat(pr.outPath); err == nil && st.Size() > maxOutputBytes {
+			_ = os.Truncate(pr.outPath, 0) // the command appends: it carries on at the start
+		}
 		switch {
 		case gone.IsZero():
 		case pr.exited():
 			delete(p.procs, id)
+			_ = os.Remove(pr.outPath)
 		case time.Since(gone) > exitGrace:
 			overdue = append(overdue, id)
 		}

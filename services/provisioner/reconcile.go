@@ -95,10 +95,10 @@ func (p *Provisioner) settle(ctx context.Context, pl *pool, row *pool_model.Runn
 			// Taken over from a process that stopped: its command went with it.
 			return p.fail(ctx, pl, row, OutcomeAbandoned, "the server process that started it stopped", "")
 		case pr.failed():
-			return p.fail(ctx, pl, row, OutcomeExit, "START_COMMAND "+pr.result(), pr.out.String())
+			return p.fail(ctx, pl, row, OutcomeExit, "START_COMMAND "+pr.result(), pr.output())
 		case now.Sub(time.UnixMilli(row.Started)) > pl.StartTimeout:
 			p.kill(row.ID)
-			out := pr.out.String()
+			out := pr.output()
 			return p.fail(ctx, pl, row, OutcomeTimeout, fmt.Sprintf("the runner did not get in touch within START_TIMEOUT (%s)", pl.StartTimeout), out)
 		}
 	case pool_model.StateIdle:

@@ -3,6 +3,7 @@ package provisioner
 import (
 	"context"
 	"log/slog"
+	"os"
 
 	pool_model "code.runnerhub.dev/runnerhub/models/pool"
 )
@@ -31,4 +32,9 @@ func (p *Provisioner) shutdown(ctx context.Context) {
 		slog.WarnContext(ctx, "provisioner: release the busy runners at shutdown", "err", err)
 	}
 	p.stops.Wait()
+	p.mu.Lock()
+	for _, pr := range p.procs {
+		_ = os.Remove(pr.outPath) // a command still running keeps writing to its open copy
+	}
+	p.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 	pool_model "code.runnerhub.dev/runnerhub/models/pool"
 	"code.runnerhub.dev/runnerhub/tests/dbtest"
 )
@@ -27,7 +30,11 @@ func TestPoolFaults(t *testing.T) {
 	runner := buildJITRunner(t)
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			t.Run("RestartWhileStarting", func(t *testing.T) { testPoolRestartWhileStarting(t, bin, runner, b) })
+			// The killed server's runners reach the new one, on the same address.
+			t.Run("RestartWhileStarting", func(t *testing.T) { testPoolRestartWhileStarting(t, bin, runner, b, "2s") })
+			// They boot past the lease: the new server takes their rows over,
+			// removes them, and starts runners of its own.
+			t.Run("RestartTakesOver", func(t *testing.T) { testPoolRestartWhileStarting(t, bin, runner, b, "20s") })
 			t.Run("TwoServersOneDatabase", func(t *testing.T) { testPoolTwoServers(t, bin, runner, b) })
 		})
 	}
@@ -52,16 +59,18 @@ func freePort(t *testing.T) int {
 // started in its place, on the same address, finds their rows: runners
 // that got in touch run their jobs, those whose process went are removed
 // once the lease runs out, and the third job gets a runner of its own.
-func testPoolRestartWhileStarting(t *testing.T, bin, runner string, b dbtest.Backend) {
+func testPoolRestartWhileStarting(t *testing.T, bin, runner string, b dbtest.Backend, boot string) {
 	site := newFaultSite(t, b.NewDatabase(t))
 	dir := t.TempDir()
-	cfg := site.writeConfig(t, "pool", site.dbo, poolSection(runner, dir, 2, "JITRUNNER_DELAY=2s"))
-	raw, err := os.ReadFile(cfg)
-	require.NoError(t, err)
 	port := freePort(t)
-	require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(raw), "HTTP_PORT = 0", fmt.Sprintf("HTTP_PORT = %d", port), 1)), 0o600))
-
-	first := startServer(t, bin, cfg)
+	config := func(name string, env ...string) string {
+		cfg := site.writeConfig(t, name, site.dbo, poolSection(runner, dir, 2, env...))
+		raw, err := os.ReadFile(cfg)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(raw), "HTTP_PORT = 0", fmt.Sprintf("HTTP_PORT = %d", port), 1)), 0o600))
+		return cfg
+	}
+	first := startServer(t, bin, config("first", "JITRUNNER_DELAY="+boot))
 	live := sampleLive(t, site.ctx)
 	jobs := site.queue(t, 3) // queued by the test's own process: the server hears of them as another process would
 	require.Eventually(t, func() bool {
@@ -71,7 +80,13 @@ func testPoolRestartWhileStarting(t *testing.T, bin, runner string, b dbtest.Bac
 	}, 20*time.Second, 10*time.Millisecond, "two runners are starting; logs: %s", first.logs)
 	first.kill()
 
-	second := startServer(t, bin, cfg)
+	second := startServer(t, bin, config("second"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			dumpPool(t, site.ctx, jobs)
+			t.Logf("first server's log:\n%s\nsecond server's log:\n%s", first.logs, second.logs)
+		}
+	})
 	requireAllDone(t, site.ctx, dir, jobs, 90*time.Second)
 	requireNothingLeft(t, site.ctx, dir, 60*time.Second)
 	live.stop()
@@ -100,5 +115,24 @@ func testPoolTwoServers(t *testing.T, bin, runner string, b dbtest.Backend) {
 	t.Logf("runners made for %d jobs: %d", len(jobs), made)
 	for _, p := range []*serverProcess{a, c} {
 		assert.NotContains(t, p.logs.String(), "pool pass failed", "logs: %s", p.logs)
+	}
+}
+
+// dumpPool logs the pool's rows, the runners and the jobs, for a failure.
+func dumpPool(t *testing.T, ctx context.Context, jobs []int64) {
+	rows, err := pool_model.FindLive(ctx, "linux")
+	require.NoError(t, err)
+	for _, r := range rows {
+		t.Logf("row %+v", *r)
+	}
+	var runners []*actions_model.Runner
+	require.NoError(t, db.GetEngine(ctx).Find(&runners))
+	for _, r := range runners {
+		t.Logf("runner id=%d name=%s tasks=%d last_online=%d deleted=%d", r.ID, r.Name, r.TaskCount, r.LastOnline, r.Deleted)
+	}
+	for _, id := range jobs {
+		j, err := actions_model.GetRunJobByID(ctx, id)
+		require.NoError(t, err)
+		t.Logf("job %d status %s task %d", j.ID, j.Status, j.TaskID)
 	}
 }

@@ -35,7 +35,7 @@ func (s *Server) newHandlers(c Config) handlers {
 		api: s.bind(v1.New(v1.Deps{Options: o, Identity: s.identity, Accounts: s.accounts,
 			Actions: s.actions, Workflows: s.workflows, Webhooks: s.webhooks, Passwords: passwords})),
 		web: s.bind(web.New(web.Deps{Options: o, Tmpl: s.tmpl, Assets: templates.Assets(),
-			Identity: s.identity, Accounts: s.accounts, Actions: s.actions, Webhooks: s.webhooks, Workflows: s.workflows,
+			Identity: s.identity, Accounts: s.accounts, Actions: s.actions, Webhooks: s.webhooks, Workflows: s.workflows, Pools: s.pools,
 			SecretKey: o.Security.SecretKey, Passwords: passwords,
 			SignedInUser: c.SignedInUser, SignInURL: c.SignInURL})),
 		metrics: metricsHandler(o.Metrics, s.metrics),

@@ -32,6 +32,7 @@ import (
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
+	"code.runnerhub.dev/runnerhub/services/provisioner"
 	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
 	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
 	"code.runnerhub.dev/runnerhub/templates"
@@ -75,6 +76,7 @@ type Server struct {
 	actions    *actions_service.Service
 	workflows  *workflow_service.Service
 	webhooks   *webhook_service.Service
+	pools      *provisioner.Provisioner // the [provisioner.NAME] pools; none configured is fine
 	metrics    *metrics.Metrics
 	tmpl       *template.Template
 	handlers   handlers
@@ -128,6 +130,10 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	s.webhooks.SetDeliveryCounter(s.metrics)
 	s.actions.SetJobObserver(s.webhooks) // job state changes write the webhook outbox in their transaction
 	s.workflows = workflow_service.New(s.actions)
+	// A pool whose scope or group does not exist stops start-up here.
+	if s.pools, err = provisioner.New(ctx, o.Pools, provisioner.Deps{Actions: s.actions, Identity: s.identity, RootURL: o.Server.RootURL, Metrics: s.metrics}); err != nil {
+		return nil, err
+	}
 	if s.tmpl, err = templates.Parse(); err != nil {
 		return nil, err
 	}
@@ -162,6 +168,9 @@ func (s *Server) Workflows() *workflow_service.Service { return s.workflows }
 
 // Webhooks manages webhooks and delivers workflow_job events.
 func (s *Server) Webhooks() *webhook_service.Service { return s.webhooks }
+
+// Pools is the built-in provisioner: the pools of [provisioner.NAME].
+func (s *Server) Pools() *provisioner.Provisioner { return s.pools }
 
 // Passwords limits failed password attempts, for the API and the pages.
 func (s *Server) Passwords() *identity.PasswordLimits { return s.passwords }

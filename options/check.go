@@ -176,6 +176,9 @@ func unknownNames(cfg *ini.File, env map[sectionKey]string) []Unknown {
 	var out []Unknown
 	for _, sec := range cfg.Sections() {
 		name := sec.Name()
+		if strings.HasPrefix(name, PoolSectionPrefix) {
+			continue // readPools refuses what it does not know
+		}
 		keys, knownSection := sections[name]
 		if !knownSection && name != ini.DefaultSection {
 			// One warning for a misspelled section in the file; each variable

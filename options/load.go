@@ -44,6 +44,9 @@ func Inspect(path string, environ []string) (*Report, error) {
 	env, badEnv := applyEnv(cfg, environ)
 	rd := reader{cfg: cfg, env: env, record: true}
 	r.Err = fill(&rd, r.Options)
+	if r.Err == nil {
+		r.Err = readPools(&rd, r.Options)
+	}
 	r.Settings = rd.settings
 	r.Unknown = append(unknownNames(cfg, env), badEnv...)
 	if r.Err == nil {

@@ -24,6 +24,8 @@ type Options struct {
 	Metrics  Metrics
 	Webhook  Webhook
 	Accounts Accounts
+	// Pools are the [provisioner.NAME] sections, in the file's order.
+	Pools []Pool
 }
 
 // Accounts is the [accounts] section: whose accounts Runnerhub uses.

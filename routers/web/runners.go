@@ -121,7 +121,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		"Title": "Runners", "ScopeName": scopeTitle(sc), "BaseURL": base, "ShowScope": sc.IsInstance(),
 		"Runners": rows, "Total": total, "Tokens": trows, "DefaultToken": defaultToken,
 		"InstanceURL": w.Options.Server.RootURL, "HooksURL": hooksURL(base), "AuditURL": auditURL(base),
-		"QueueURL": queueURL(base), "Inherited": inheritedRows, "InheritedTotal": inheritedTotal,
+		"QueueURL": queueURL(base), "PoolsURL": poolsURL(base), "HasPools": w.Pools.Configured(), "Inherited": inheritedRows, "InheritedTotal": inheritedTotal,
 		"Register": registerCommand(r, w.Options.Server.RootURL, defaultToken),
 	}
 	if sc.IsInstance() || (sc.Repo == nil && sc.Owner.IsOrg) {

@@ -19,6 +19,7 @@ import (
 	"code.runnerhub.dev/runnerhub/options"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
+	"code.runnerhub.dev/runnerhub/services/provisioner"
 	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
 	workflow_service "code.runnerhub.dev/runnerhub/services/workflow"
 )
@@ -36,6 +37,8 @@ type Deps struct {
 	Webhooks *webhook_service.Service
 	// Workflows reads runs and jobs and cancels and re-runs them.
 	Workflows *workflow_service.Service
+	// Pools is the built-in provisioner, for the Pools page.
+	Pools *provisioner.Provisioner
 	// SecretKey keys the CSRF tokens.
 	SecretKey string
 	// Passwords limits sign-in attempts before passwords are hashed; share
@@ -83,6 +86,7 @@ func New(d Deps) http.Handler {
 	w.registerAccessTokenPages(mux)
 	w.registerActionsPages(mux)
 	w.registerQueuePages(mux)
+	w.registerPoolPages(mux)
 	w.handle(mux, "/", func(rw http.ResponseWriter, r *http.Request) {
 		w.renderError(rw, r, http.StatusNotFound, "There is no such page.")
 	})

@@ -132,3 +132,22 @@ func FindHookTasksOfJob(ctx context.Context, jobID int64) ([]*HookTask, error) {
 	err := db.GetEngine(ctx).Where("job_id = ?", jobID).Asc("id").Find(&ts)
 	return ts, db.Wrap(err)
 }
+
+// SentActionsOfJob lists, per webhook of hookIDs, the actions already
+// written for the job (redeliveries left out). It seeks on (hook_id, job_id).
+func SentActionsOfJob(ctx context.Context, jobID int64, hookIDs []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(hookIDs) == 0 {
+		return out, nil
+	}
+	var rows []*HookTask
+	err := db.GetEngine(ctx).Cols("hook_id", "action").In("hook_id", hookIDs).
+		And("job_id = ? AND is_redelivery = ?", jobID, false).Find(&rows)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	for _, r := range rows {
+		out[r.HookID] = append(out[r.HookID], r.Action)
+	}
+	return out, nil
+}

@@ -27,6 +27,7 @@ type Service struct {
 	opts   options.Webhook
 	box    *secret.Box
 	conv   *convert.Converter
+	ids    identity.Provider
 	hosts  *hostMatcher
 	client *http.Client
 	now    func() time.Time
@@ -49,6 +50,7 @@ func New(o *options.Options, box *secret.Box, ids identity.Provider) (*Service, 
 		opts:  o.Webhook,
 		box:   box,
 		conv:  convert.New(o.Server.RootURL, ids),
+		ids:   ids,
 		hosts: hosts,
 		now:   time.Now,
 		wake:  make(chan struct{}, 1),

@@ -65,7 +65,7 @@ func (s *Service) send(ctx context.Context, hook *webhook_model.Webhook, t *webh
 		body = []byte("payload=" + url.QueryEscape(t.Payload))
 		contentType = "application/x-www-form-urlencoded"
 	}
-	target, err := s.targetType(ctx, hook)
+	target, err := s.TargetType(ctx, hook)
 	if err != nil {
 		return attempt{err: fmt.Errorf("webhook scope: %w", err)}
 	}

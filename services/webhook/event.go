@@ -50,10 +50,12 @@ func (s *Service) JobChanged(ctx context.Context, c actions_service.JobChange) e
 		return err
 	}
 	now := s.now().UnixMilli()
+	var written []int64
 	for _, h := range targets {
 		if !movesForward(sent[h.ID], action) {
 			continue // SPEC §4: per job id a hook sees each action at most once, never going back
 		}
+		written = append(written, h.ID)
 		t := &webhook_model.HookTask{
 			HookID: h.ID, JobID: c.Job.ID, DeliveryUUID: uuid.NewString(),
 			Event: EventWorkflowJob, Action: action, Payload: string(payload),
@@ -63,7 +65,7 @@ func (s *Service) JobChanged(ctx context.Context, c actions_service.JobChange) e
 			return err
 		}
 	}
-	db.AfterCommit(ctx, s.signal)
+	db.AfterCommit(ctx, func() { s.sched.touch(written); s.signal() })
 	return nil
 }
 

@@ -28,9 +28,9 @@ const (
 	TargetSystem       = "system"
 )
 
-// targetType names the scope of hook. An owner webhook belongs to an
+// TargetType names the scope of hook, as its deliveries do. An owner webhook belongs to an
 // organization or to a user; one whose owner is gone is called a user's.
-func (s *Service) targetType(ctx context.Context, hook *webhook_model.Webhook) (string, error) {
+func (s *Service) TargetType(ctx context.Context, hook *webhook_model.Webhook) (string, error) {
 	switch {
 	case hook.RepoID != 0:
 		return TargetRepository, nil
@@ -104,3 +104,4 @@ func hmacHex(h func() hash.Hash, body []byte, secret string) string {
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
+

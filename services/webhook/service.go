@@ -33,6 +33,7 @@ type Service struct {
 	now    func() time.Time
 
 	wake    chan struct{}   // a new or newly due delivery may be waiting
+	sched   *scheduler      // shares the workers between webhooks and owners
 	counter DeliveryCounter // may be nil
 
 	mu      sync.Mutex
@@ -54,6 +55,7 @@ func New(o *options.Options, box *secret.Box, ids identity.Provider) (*Service, 
 		hosts: hosts,
 		now:   time.Now,
 		wake:  make(chan struct{}, 1),
+		sched: newScheduler(o.Webhook.DeliveriesPerHook, o.Webhook.OwnerDeliveries(), o.Webhook.PollInterval),
 	}
 	s.client = &http.Client{
 		Timeout: time.Duration(o.Webhook.DeliverTimeout) * time.Second,

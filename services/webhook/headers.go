@@ -104,4 +104,3 @@ func hmacHex(h func() hash.Hash, body []byte, secret string) string {
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
-

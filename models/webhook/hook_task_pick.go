@@ -85,9 +85,14 @@ func FindDueHookTasksOf(ctx context.Context, nowMS int64, quotas []HookQuota) ([
 			if i > 0 {
 				b.WriteString(" UNION ALL ")
 			}
+			// The unary pluses keep a planner without statistics (SQLite)
+			// off the wrong index: the outer seek is on pending_hook, not on
+			// due (which would walk every webhook's due deliveries), and the
+			// ordering check on hook_job (hook_id, job_id), not on
+			// pending_hook (which would walk the webhook's whole backlog).
 			fmt.Fprintf(&b, "SELECT * FROM (SELECT t.* FROM action_hook_task t WHERE t.status = ? AND t.hook_id = ?"+
-				" AND t.next_attempt <= ? AND t.lease_until < ?"+
-				" AND NOT EXISTS (SELECT 1 FROM action_hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND e.status = ? AND e.id < t.id)"+
+				" AND +t.next_attempt <= ? AND t.lease_until < ?"+
+				" AND NOT EXISTS (SELECT 1 FROM action_hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND +e.status = ? AND e.id < t.id)"+
 				" ORDER BY t.id LIMIT %d) c%d", max(q.N, 0), i)
 			args = append(args, HookTaskPending, q.HookID, nowMS, nowMS, HookTaskPending)
 		}

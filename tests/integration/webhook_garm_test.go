@@ -35,34 +35,26 @@ func addHookAt(t *testing.T, c apiCaller, prefix, url, secret string) {
 	require.Equal(t, http.StatusCreated, res.Status, "%s", res.Body)
 }
 
-// hookRowsOfJob waits until the job's deliveries are all settled.
+// hookRowsOfJob waits until the job has n deliveries, all settled.
 func hookRowsOfJob(t *testing.T, s *testserver.Server, jobID int64, n int) []*webhook_model.HookTask {
 	t.Helper()
-	var rows []*webhook_model.HookTask
-	require.Eventually(t, func() bool {
-		var err error
-		rows, err = webhook_model.FindHookTasksOfJob(s.Ctx, jobID)
-		require.NoError(t, err)
-		if len(rows) < n {
-			return false
-		}
-		for _, r := range rows {
-			if r.Status == webhook_model.HookTaskPending {
-				return false
-			}
-		}
-		return true
-	}, 20*time.Second, 20*time.Millisecond)
-	return rows
+	return settledRows(t, n, func() ([]*webhook_model.HookTask, error) { return webhook_model.FindHookTasksOfJob(s.Ctx, jobID) })
+}
+
+// acmeApp makes an admin, the organization acme and its repository app.
+func acmeApp(t *testing.T, s *testserver.Server) apiCaller {
+	t.Helper()
+	root, admin := newUser(t, s, "root", true)
+	acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
+	require.NoError(t, err)
+	_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
+	require.NoError(t, err)
+	return admin
 }
 
 func TestGARM_JobWithNeedsIsQueuedPromptlyPastARefusedWaiting(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		root, admin := newUser(t, s, "root", true)
-		acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
-		require.NoError(t, err)
-		_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
-		require.NoError(t, err)
+		admin := acmeApp(t, s)
 		garm := newGARMReceiver(t, s.URL, anyRunner, garmPool{target: "repository", entity: "acme/app", labels: []string{"linux"}, secret: "garm-secret"})
 		addHookAt(t, admin, "/repos/acme/app", garm.URL+"/webhooks", "garm-secret")
 		startRun(t, admin, "acme/app", twoJobWorkflow)
@@ -178,11 +170,7 @@ func TestGARM_RequeuedJobEndsAndComesBackAsANewJob(t *testing.T) {
 
 func TestGARM_OrgAndSystemHooksMatchTheirPools(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		root, admin := newUser(t, s, "root", true)
-		acme, err := s.App.Accounts().CreateOrg(s.Ctx, root, "acme")
-		require.NoError(t, err)
-		_, err = s.App.Accounts().CreateRepo(s.Ctx, root, acme, "app")
-		require.NoError(t, err)
+		admin := acmeApp(t, s)
 		orgGARM := newGARMReceiver(t, s.URL, anyRunner, garmPool{target: "organization", entity: "acme", labels: []string{"linux"}, secret: "o"})
 		sysGARM := newGARMReceiver(t, s.URL, anyRunner, garmPool{target: "system", labels: []string{"linux"}, secret: "s"})
 		addHookAt(t, admin, "/orgs/acme", orgGARM.URL, "o")

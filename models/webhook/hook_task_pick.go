@@ -42,13 +42,30 @@ func FindHooksWithPending(ctx context.Context, after int64, limit int) ([]int64,
 	return ids, nil
 }
 
-// hooksWithPendingAfter is a loose index scan written as a recursive query,
-// which SQLite, PostgreSQL and MySQL/MariaDB all run as n index seeks.
+// hooksWithPendingAfter is a loose index scan: n index seeks. SQLite and
+// PostgreSQL run it as one recursive query; MariaDB does not seek inside
+// the recursion (it reads all pending rows at each step), so there it is
+// one query per webhook, each a single seek.
 func hooksWithPendingAfter(ctx context.Context, after int64, limit int) ([]int64, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	var ids []int64
+	if db.Engine(ctx).DriverName() == "mysql" {
+		for len(ids) < limit {
+			var next []int64
+			if err := db.GetEngine(ctx).SQL("SELECT hook_id FROM action_hook_task WHERE status = ? AND hook_id > ? ORDER BY hook_id LIMIT 1",
+				HookTaskPending, after).Find(&next); err != nil {
+				return nil, db.Wrap(err)
+			}
+			if len(next) == 0 {
+				break
+			}
+			after = next[0]
+			ids = append(ids, after)
+		}
+		return ids, nil
+	}
 	err := db.GetEngine(ctx).SQL(
 		"WITH RECURSIVE h (hook_id, n) AS ("+
 			" SELECT (SELECT MIN(hook_id) FROM action_hook_task WHERE status = ? AND hook_id > ?), 1"+
@@ -76,6 +93,12 @@ const quotasPerStatement = 200
 // the same webhook (per job, events go out in order). The result is in
 // the order of quotas, each webhook's oldest first.
 func FindDueHookTasksOf(ctx context.Context, nowMS int64, quotas []HookQuota) ([]*HookTask, error) {
+	// MariaDB, like SQLite, may prefer hook_job and sort the webhook's
+	// whole backlog; it is told which index the seek is on.
+	from := "action_hook_task t"
+	if db.Engine(ctx).DriverName() == "mysql" {
+		from += " FORCE INDEX (idx_action_hook_task_pending_hook)"
+	}
 	var out []*HookTask
 	for start := 0; start < len(quotas); start += quotasPerStatement {
 		chunk := quotas[start:min(start+quotasPerStatement, len(quotas))]
@@ -90,10 +113,10 @@ func FindDueHookTasksOf(ctx context.Context, nowMS int64, quotas []HookQuota) ([
 			// due (which would walk every webhook's due deliveries), and the
 			// ordering check on hook_job (hook_id, job_id), not on
 			// pending_hook (which would walk the webhook's whole backlog).
-			fmt.Fprintf(&b, "SELECT * FROM (SELECT t.* FROM action_hook_task t WHERE t.status = ? AND t.hook_id = ?"+
+			fmt.Fprintf(&b, "SELECT * FROM (SELECT t.* FROM %s WHERE t.status = ? AND t.hook_id = ?"+
 				" AND +t.next_attempt <= ? AND t.lease_until < ?"+
 				" AND NOT EXISTS (SELECT 1 FROM action_hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND +e.status = ? AND e.id < t.id)"+
-				" ORDER BY t.id LIMIT %d) c%d", max(q.N, 0), i)
+				" ORDER BY t.id LIMIT %d) c%d", from, max(q.N, 0), i)
 			args = append(args, HookTaskPending, q.HookID, nowMS, nowMS, HookTaskPending)
 		}
 		var ts []*HookTask

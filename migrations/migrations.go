@@ -88,6 +88,7 @@ var steps = []Step{
 	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
+	{26, "link a requeued job's new row to the row it replaces; index pending webhook deliveries by webhook", v0026SupersedeRequeuedJobs, nil},
 	{28, "mark runners made from a JIT config", v0028AddRunnerJIT, nil},
 	{29, "create the runners of provisioner pools: their slots, leases and failed starts", v0029CreatePoolRunners, nil},
 }

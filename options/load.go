@@ -189,6 +189,8 @@ func fill(r *reader, o *Options) error {
 	r.int("webhook", "DELIVER_TIMEOUT", &w.DeliverTimeout)
 	r.bool("webhook", "SKIP_TLS_VERIFY", &w.SkipTLSVerify)
 	r.int("webhook", "DELIVERY_WORKERS", &w.DeliveryWorkers)
+	r.int("webhook", "DELIVERIES_PER_HOOK", &w.DeliveriesPerHook)
+	r.int("webhook", "DELIVERIES_PER_OWNER", &w.DeliveriesPerOwner)
 	r.int("webhook", "MAX_ATTEMPTS", &w.MaxAttempts)
 	r.duration("webhook", "RETRY_BACKOFF", &w.RetryBackoff)
 	r.duration("webhook", "MAX_RETRY_BACKOFF", &w.MaxRetryBackoff)

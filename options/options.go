@@ -213,7 +213,15 @@ type Webhook struct {
 	// DeliveryWorkers is how many deliveries this process makes at once; 0
 	// leaves delivery to the other processes sharing the database.
 	DeliveryWorkers int // DELIVERY_WORKERS
-	MaxAttempts     int // MAX_ATTEMPTS: tries per event before it is given up
+	// DeliveriesPerHook bounds the deliveries to one webhook this process
+	// makes at once, so a slow receiver holds at most that many workers.
+	DeliveriesPerHook int // DELIVERIES_PER_HOOK
+	// DeliveriesPerOwner bounds the deliveries to the webhooks of one owner
+	// (their repositories' and their own; the system's count as one owner)
+	// this process makes at once; 0 is half of DeliveryWorkers. Below
+	// DeliveryWorkers it keeps workers free for every other owner.
+	DeliveriesPerOwner int // DELIVERIES_PER_OWNER
+	MaxAttempts        int // MAX_ATTEMPTS: tries per event before it is given up
 	// RetryBackoff is the wait before the second attempt; it doubles after
 	// each failure up to MaxRetryBackoff.
 	RetryBackoff    time.Duration // RETRY_BACKOFF
@@ -291,13 +299,14 @@ func Default() *Options {
 		Accounts: Accounts{Source: AccountsStandalone},
 		Metrics:  Metrics{Enabled: true, MaxLabelSetSeries: 50},
 		Webhook: Webhook{
-			AllowedHostList: "external",
-			DeliverTimeout:  5,
-			DeliveryWorkers: 4,
-			MaxAttempts:     8,
-			RetryBackoff:    10 * time.Second,
-			MaxRetryBackoff: 10 * time.Minute,
-			PollInterval:    2 * time.Second,
+			AllowedHostList:   "external",
+			DeliverTimeout:    5,
+			DeliveryWorkers:   16,
+			DeliveriesPerHook: 2,
+			MaxAttempts:       8,
+			RetryBackoff:      10 * time.Second,
+			MaxRetryBackoff:   10 * time.Minute,
+			PollInterval:      2 * time.Second,
 		},
 	}
 }
@@ -382,6 +391,9 @@ func (o *Options) Validate() error {
 		w.RetryBackoff <= 0 || w.MaxRetryBackoff < w.RetryBackoff || w.PollInterval <= 0 {
 		errs = append(errs, errors.New("[webhook] DELIVER_TIMEOUT, MAX_ATTEMPTS, RETRY_BACKOFF and POLL_INTERVAL must be positive, DELIVERY_WORKERS not negative, MAX_RETRY_BACKOFF at least RETRY_BACKOFF"))
 	}
+	if w := o.Webhook; w.DeliveriesPerHook <= 0 || w.DeliveriesPerOwner < 0 {
+		errs = append(errs, errors.New("[webhook] DELIVERIES_PER_HOOK must be positive, DELIVERIES_PER_OWNER not negative"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -397,4 +409,18 @@ const minTaskStaleAfter = 30 * time.Second
 // ListenAddr is the address the HTTP server binds.
 func (s Server) ListenAddr() string {
 	return net.JoinHostPort(s.HTTPAddr, strconv.Itoa(s.HTTPPort))
+}
+
+// OwnerDeliveries is how many deliveries to one owner's webhooks a process
+// makes at once: DeliveriesPerOwner, or half the workers when it is 0, and
+// never all of them while there are two or more.
+func (w Webhook) OwnerDeliveries() int {
+	n := w.DeliveriesPerOwner
+	if n == 0 {
+		n = w.DeliveryWorkers / 2
+	}
+	if w.DeliveryWorkers > 1 {
+		n = min(n, w.DeliveryWorkers-1)
+	}
+	return max(n, 1)
 }

@@ -60,14 +60,14 @@ func CountJobTasks(ctx context.Context, jobID, attempt int64) (int64, error) {
 	return n, db.Wrap(err)
 }
 
-// RequeueJob puts a running job whose task was lost back to waiting, for
-// another runner to claim. It reports false when the job is no longer
-// running that task.
-func RequeueJob(ctx context.Context, jobID, taskID, now int64) (bool, error) {
+// EndLostJob ends a running job whose task was lost as failed, before it
+// is given back to the queue as a new row. It reports false when the job is
+// no longer running that task.
+func EndLostJob(ctx context.Context, jobID, taskID, now int64) (bool, error) {
 	res, err := db.GetEngine(ctx).Exec(
-		"UPDATE action_run_job SET status = ?, task_id = 0, started = 0, queued = ?, updated = ?, version = version + 1"+
+		"UPDATE action_run_job SET status = ?, stopped = ?, updated = ?, version = version + 1"+
 			" WHERE id = ? AND status = ? AND task_id = ?",
-		StatusWaiting, now, now, jobID, StatusRunning, taskID)
+		StatusFailure, now, now, jobID, StatusRunning, taskID)
 	if err != nil {
 		return false, db.Wrap(err)
 	}

@@ -15,7 +15,9 @@ import (
 type jobKey struct{ jobID, name string }
 
 // LatestAttempts keeps, of each job of a run, the row of its latest
-// attempt, in the order the jobs were first created.
+// attempt, in the order the jobs were first created. Of two rows of one
+// attempt the newer one counts: it replaced the other when that one's
+// runner vanished (RunJob.RetryOf).
 func LatestAttempts(jobs []*RunJob) []*RunJob {
 	at := make(map[jobKey]int, len(jobs))
 	var out []*RunJob
@@ -26,7 +28,7 @@ func LatestAttempts(jobs []*RunJob) []*RunJob {
 		case !seen:
 			at[k] = len(out)
 			out = append(out, j)
-		case j.Attempt > out[i].Attempt:
+		case j.Attempt > out[i].Attempt || (j.Attempt == out[i].Attempt && j.ID > out[i].ID):
 			out[i] = j
 		}
 	}
@@ -59,4 +61,16 @@ func StartRunAttempt(ctx context.Context, runID, from, to, now int64) (bool, err
 	}
 	n, err := res.RowsAffected()
 	return n == 1, db.Wrap(err)
+}
+
+// NextRow is a fresh row for job old to run again: the same job of the same
+// run with attempt's number, waiting (the caller makes it blocked when it
+// must wait for its needs). Its id is new, so a consumer sees it as a job
+// of its own.
+func NextRow(old *RunJob, attempt int64) *RunJob {
+	return &RunJob{
+		RunID: old.RunID, OwnerID: old.OwnerID, RepoID: old.RepoID, Name: old.Name, JobID: old.JobID,
+		Attempt: attempt, WorkflowPayload: old.WorkflowPayload, Needs: old.Needs, RunsOn: old.RunsOn,
+		IfCondition: old.IfCondition, LabelKey: old.LabelKey, Status: StatusWaiting,
+	}
 }

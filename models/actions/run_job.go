@@ -33,8 +33,12 @@ type RunJob struct {
 	Started         int64  `xorm:"NOT NULL DEFAULT 0"`
 	Stopped         int64  `xorm:"NOT NULL DEFAULT 0"`
 	Queued          int64  `xorm:"NOT NULL DEFAULT 0"` // when it last became waiting: its wait for a runner starts there
-	Created         int64  `xorm:"created"`
-	Updated         int64  `xorm:"updated"`
+	// RetryOf is the row this one replaces: a job whose runner vanished
+	// before it started is given back to the queue as a new row (a new job
+	// id) of the same attempt, and the old row ends. 0 for every other job.
+	RetryOf int64 `xorm:"NOT NULL DEFAULT 0"`
+	Created int64 `xorm:"created"`
+	Updated int64 `xorm:"updated"`
 }
 
 func (RunJob) TableName() string { return "action_run_job" }

@@ -76,19 +76,6 @@ func GetHookTaskByID(ctx context.Context, id int64) (*HookTask, error) {
 	return t, nil
 }
 
-// FindDueHookTasks returns up to limit pending deliveries whose next attempt
-// is due and that nobody holds, oldest first, leaving out those behind an
-// unfinished earlier event of the same job and webhook.
-func FindDueHookTasks(ctx context.Context, nowMS int64, limit int) ([]*HookTask, error) {
-	var ts []*HookTask
-	err := db.GetEngine(ctx).SQL(
-		"SELECT * FROM action_hook_task t WHERE t.status = ? AND t.next_attempt <= ? AND t.lease_until < ?"+
-			" AND NOT EXISTS (SELECT 1 FROM action_hook_task e WHERE e.hook_id = t.hook_id AND e.job_id = t.job_id AND e.status = ? AND e.id < t.id)"+
-			" ORDER BY t.id LIMIT ?",
-		HookTaskPending, nowMS, nowMS, HookTaskPending, limit).Find(&ts)
-	return ts, db.Wrap(err)
-}
-
 // ClaimHookTask takes a due delivery for one attempt until leaseUntil. It
 // compares the lease it read, so of several workers and processes exactly
 // one wins; losing is reported as false, not as an error.
@@ -131,4 +118,23 @@ func FindHookTasksOfJob(ctx context.Context, jobID int64) ([]*HookTask, error) {
 	var ts []*HookTask
 	err := db.GetEngine(ctx).Where("job_id = ?", jobID).Asc("id").Find(&ts)
 	return ts, db.Wrap(err)
+}
+
+// SentActionsOfJob lists, per webhook of hookIDs, the actions already
+// written for the job (redeliveries left out). It seeks on (hook_id, job_id).
+func SentActionsOfJob(ctx context.Context, jobID int64, hookIDs []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(hookIDs) == 0 {
+		return out, nil
+	}
+	var rows []*HookTask
+	err := db.GetEngine(ctx).Cols("hook_id", "action").In("hook_id", hookIDs).
+		And("job_id = ? AND is_redelivery = ?", jobID, false).Find(&rows)
+	if err != nil {
+		return nil, db.Wrap(err)
+	}
+	for _, r := range rows {
+		out[r.HookID] = append(out[r.HookID], r.Action)
+	}
+	return out, nil
 }

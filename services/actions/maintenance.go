@@ -161,30 +161,46 @@ func lockRunningTask(ctx context.Context, t *actions_model.Task) error {
 }
 
 // mayRequeue reports whether a stale task's job gets another runner: only
-// when its runner never started a step, and only once per job attempt.
+// when its runner never started a step, and only once per job attempt (a
+// job row that is itself a retry is not retried; rows from before retries
+// were rows of their own had their second task on the same row).
 func (s *Service) mayRequeue(ctx context.Context, t *actions_model.Task) (bool, error) {
 	started, err := actions_model.HasTaskStartedStep(ctx, t.ID)
 	if err != nil || started {
+		return false, err
+	}
+	job, err := actions_model.GetRunJobByID(ctx, t.JobID)
+	if err != nil || job.RetryOf != 0 {
 		return false, err
 	}
 	n, err := actions_model.CountJobTasks(ctx, t.JobID, t.Attempt)
 	return n == 1, err
 }
 
-// requeueTask ends the task as failed and puts its job back to waiting,
-// where any matching runner can claim it as usual: the claim's
-// compare-and-set still gives it to exactly one. It reports whether it
-// removed an ephemeral runner.
+// requeueTask ends the task and its job as failed and gives the job back to
+// the queue as a new row of the same attempt, where any matching runner can
+// claim it as usual: the claim's compare-and-set still gives it to exactly
+// one. Consumers hear of the old job id completing and of a new job id
+// queued, as GitHub shows a lost runner: per job id the status only moves
+// forward (SPEC §4). It reports whether it removed an ephemeral runner.
 func (s *Service) requeueTask(ctx context.Context, t *actions_model.Task) (bool, error) {
 	now := s.now().Unix()
 	if ok, err := actions_model.FinishTask(ctx, t.ID, actions_model.StatusFailure, now); err != nil || !ok {
 		return false, errors.Join(err, errLost) // cannot lose: the row is locked; but never act on a lost one
 	}
-	if ok, err := actions_model.RequeueJob(ctx, t.JobID, t.ID, now); err != nil || !ok {
+	if ok, err := actions_model.EndLostJob(ctx, t.JobID, t.ID, now); err != nil || !ok {
 		return false, errors.Join(err, errLost)
 	}
-	job, err := actions_model.GetRunJobByID(ctx, t.JobID)
+	old, err := actions_model.GetRunJobByID(ctx, t.JobID)
 	if err != nil {
+		return false, err
+	}
+	if err := s.taskJobChanged(ctx, t); err != nil { // the lost attempt completes, naming its runner
+		return false, err
+	}
+	job := actions_model.NextRow(old, old.Attempt)
+	job.RetryOf, job.Queued = old.ID, now
+	if err := actions_model.CreateRunJob(ctx, job); err != nil {
 		return false, err
 	}
 	if err := s.queueJob(ctx, job, now); err != nil { // bumps tasks_version: runners look again

@@ -92,11 +92,7 @@ func (s *Service) rerun(ctx context.Context, runID int64, choose func([]*actions
 			if !again[old.ID] {
 				continue
 			}
-			j := &actions_model.RunJob{
-				RunID: old.RunID, OwnerID: old.OwnerID, RepoID: old.RepoID, Name: old.Name, JobID: old.JobID,
-				Attempt: attempt, WorkflowPayload: old.WorkflowPayload, Needs: old.Needs, RunsOn: old.RunsOn,
-				IfCondition: old.IfCondition, LabelKey: old.LabelKey, Status: actions_model.StatusWaiting,
-			}
+			j := actions_model.NextRow(old, attempt)
 			if len(j.NeedList()) > 0 {
 				j.Status = actions_model.StatusBlocked // advanceRun below lets it wait once its needs are over
 			}

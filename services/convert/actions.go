@@ -167,10 +167,12 @@ func (c *Converter) WorkflowJobOf(ctx context.Context, job *actions_model.RunJob
 	}
 	status, conclusion := RunStatus(job.Status)
 	api := c.actionsAPI(repo)
+	jobURL := api + "/jobs/" + strconv.FormatInt(job.ID, 10)
 	v := &WorkflowJob{
 		ID: job.ID, RunID: job.RunID, RunAttempt: job.Attempt, // the attempt the job belongs to, not the run's latest
+		NodeID: NodeID("CheckRun", job.ID), CheckRunURL: jobURL,
 		RunURL:  api + "/runs/" + strconv.FormatInt(run.ID, 10),
-		URL:     api + "/jobs/" + strconv.FormatInt(job.ID, 10),
+		URL:     jobURL,
 		HTMLURL: c.runHTML(repo, run.ID) + "/jobs/" + strconv.FormatInt(job.ID, 10),
 		HeadSHA: run.CommitSHA, HeadBranch: branchOf(run.Ref), WorkflowName: run.Title,
 		Name: job.Name, Status: status, Conclusion: conclusion,

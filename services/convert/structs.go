@@ -51,6 +51,10 @@ type WorkflowJob struct {
 	RunnerName      *string         `json:"runner_name"`
 	RunnerGroupID   *int64          `json:"runner_group_id"`
 	RunnerGroupName *string         `json:"runner_group_name"`
+	// NodeID and CheckRunURL are required by GitHub's workflow_job schema.
+	// A job is its own check run here: check_run_url is the job's API URL.
+	NodeID      string `json:"node_id"`
+	CheckRunURL string `json:"check_run_url"`
 }
 
 // WorkflowStep is one step of a job.

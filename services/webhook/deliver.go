@@ -3,9 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,20 +25,36 @@ type attempt struct {
 	status   int
 	body     string
 	err      error
-	refused  bool // the host list forbids the URL: retrying cannot help
+	refused  bool // the host list forbids the URL, or the receiver spoke (a final 4xx): retrying cannot help
 	duration time.Duration
+	// retryAfter is the wait a 429 or 503 asked for with Retry-After; 0 when none.
+	retryAfter time.Duration
 }
 
-// Sign is the value of X-Hub-Signature-256 for body: "sha256=" and the hex
-// HMAC-SHA256 of the body under the secret, as GitHub sends it.
-func Sign(body []byte, secret string) string {
-	return "sha256=" + signHex(body, secret)
+// maxRetryAfter bounds the wait a receiver may ask for: a longer one would
+// hold the job's later events back for longer than any backoff.
+const maxRetryAfter = time.Hour
+
+// isFinalAnswer reports whether a receiver's status ends the delivery as
+// SPEC §4 says: a 4xx other than 408 and 429 is the receiver's final word
+// (GARM answers 422 to a job it does not track), so it is neither retried
+// nor allowed to hold back later events.
+func isFinalAnswer(status int) bool {
+	return status >= 400 && status <= 499 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
 }
 
-func signHex(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+// parseRetryAfter reads Retry-After as seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(max(n, 0)) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
 }
 
 // send makes one attempt of t to hook. It does no database work.
@@ -52,25 +65,17 @@ func (s *Service) send(ctx context.Context, hook *webhook_model.Webhook, t *webh
 		body = []byte("payload=" + url.QueryEscape(t.Payload))
 		contentType = "application/x-www-form-urlencoded"
 	}
-	h := http.Header{}
-	h.Set("Content-Type", contentType)
-	h.Set("User-Agent", "Runnerhub-Hookshot")
-	hookID := strconv.FormatInt(hook.ID, 10)
-	for _, prefix := range []string{"X-GitHub-", "X-Gitea-"} {
-		h.Set(prefix+"Event", t.Event)
-		h.Set(prefix+"Delivery", t.DeliveryUUID)
-		h.Set(prefix+"Hook-ID", hookID)
+	target, err := s.TargetType(ctx, hook)
+	if err != nil {
+		return attempt{err: fmt.Errorf("webhook scope: %w", err)}
 	}
-	h.Set("X-GitHub-Hook-Installation-Target-Type", "repository")
-	h.Set("X-Gitea-Event-Type", t.Event)
+	var key string
 	if hook.SecretCipher != "" {
-		key, err := s.box.Open(hook.SecretCipher)
-		if err != nil {
-			return attempt{headers: h, err: fmt.Errorf("webhook secret: %w", err), refused: true}
+		if key, err = s.box.Open(hook.SecretCipher); err != nil {
+			return attempt{err: fmt.Errorf("webhook secret: %w", err), refused: true}
 		}
-		h.Set("X-Hub-Signature-256", Sign(body, key))
-		h.Set("X-Gitea-Signature", signHex(body, key))
 	}
+	h := deliveryHeaders(hook, t, target, contentType, body, key)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(body))
 	if err != nil {
@@ -91,6 +96,8 @@ func (s *Service) send(ctx context.Context, hook *webhook_model.Webhook, t *webh
 	a.duration = time.Since(start)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		a.err = fmt.Errorf("receiver answered %s", resp.Status)
+		a.refused = isFinalAnswer(resp.StatusCode)
+		a.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), s.now())
 	}
 	return a
 }
@@ -111,7 +118,7 @@ func (s *Service) record(t *webhook_model.HookTask, a attempt) {
 		t.Status, t.LastError = webhook_model.HookTaskFailed, a.err.Error()
 	default:
 		t.Status, t.LastError = webhook_model.HookTaskPending, a.err.Error()
-		t.NextAttempt = s.now().Add(s.backoff(t.Attempts)).UnixMilli()
+		t.NextAttempt = s.now().Add(max(s.backoff(t.Attempts), a.retryAfter)).UnixMilli()
 	}
 	s.count(t, a)
 }

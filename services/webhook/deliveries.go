@@ -51,7 +51,7 @@ func (s *Service) Redeliver(ctx context.Context, scope identity.Scope, hookID, i
 		if err := webhook_model.CreateHookTask(ctx, again); err != nil {
 			return err
 		}
-		db.AfterCommit(ctx, s.signal)
+		db.AfterCommit(ctx, func() { s.sched.touch([]int64{hookID}); s.signal() })
 		return nil
 	})
 	return again, err

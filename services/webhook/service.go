@@ -27,11 +27,13 @@ type Service struct {
 	opts   options.Webhook
 	box    *secret.Box
 	conv   *convert.Converter
+	ids    identity.Provider
 	hosts  *hostMatcher
 	client *http.Client
 	now    func() time.Time
 
 	wake    chan struct{}   // a new or newly due delivery may be waiting
+	sched   *scheduler      // shares the workers between webhooks and owners
 	counter DeliveryCounter // may be nil
 
 	mu      sync.Mutex
@@ -49,9 +51,11 @@ func New(o *options.Options, box *secret.Box, ids identity.Provider) (*Service, 
 		opts:  o.Webhook,
 		box:   box,
 		conv:  convert.New(o.Server.RootURL, ids),
+		ids:   ids,
 		hosts: hosts,
 		now:   time.Now,
 		wake:  make(chan struct{}, 1),
+		sched: newScheduler(o.Webhook.DeliveriesPerHook, o.Webhook.OwnerDeliveries(), o.Webhook.PollInterval),
 	}
 	s.client = &http.Client{
 		Timeout: time.Duration(o.Webhook.DeliverTimeout) * time.Second,

@@ -390,3 +390,75 @@ func mustBox(t *testing.T) *secret.Box {
 	require.NoError(t, err)
 	return b
 }
+
+func TestDelivery_A4xxIsFinalAndHoldsNothingBack(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		f := newFixture(t, ctx, fastOptions())
+		rcv := webhooktest.New(t, func(d webhooktest.Delivery) int {
+			switch {
+			case d.Action == "queued":
+				return http.StatusUnprocessableEntity // GARM: a job it does not track
+			case d.Action == "in_progress" && d.Attempt == 1:
+				return http.StatusTooManyRequests // slow down: retried, in order
+			}
+			return 0
+		})
+		f.addHook(t, ctx, f.repoScope(), rcv.URL, "")
+		job := f.runOneJob(t, ctx)
+		f.hooks.Start(ctx)
+		t.Cleanup(f.hooks.Stop)
+
+		tasks := settled(t, ctx, job.ID)
+		assert.Equal(t, []string{"queued", "in_progress", "in_progress", "completed"}, webhooktest.Actions(rcv.Deliveries()),
+			"the refused event is sent once; a 429 is tried again before the next event")
+		require.Len(t, tasks, 3)
+		assert.Equal(t, webhook_model.HookTaskFailed, tasks[0].Status, "the receiver's answer is final")
+		assert.Equal(t, 1, tasks[0].Attempts)
+		assert.Equal(t, http.StatusUnprocessableEntity, tasks[0].ResponseStatus)
+		assert.Equal(t, webhook_model.HookTaskSucceeded, tasks[1].Status)
+		assert.Equal(t, 2, tasks[1].Attempts)
+		assert.Equal(t, webhook_model.HookTaskSucceeded, tasks[2].Status)
+	})
+}
+
+func TestDelivery_HeadersNameTheHooksScope(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, ctx context.Context) {
+		f := newFixture(t, ctx, fastOptions())
+		rcv := webhooktest.New(t, nil)
+		repoHook := f.addHook(t, ctx, f.repoScope(), rcv.URL+"/repo", "k")
+		orgHook := f.addHook(t, ctx, identity.ScopeOf(f.org.ID, 0), rcv.URL+"/org", "k")
+		sysHook := f.addHook(t, ctx, identity.InstanceScope, rcv.URL+"/system", "k")
+		job := f.runOneJob(t, ctx)
+		f.hooks.Start(ctx)
+		t.Cleanup(f.hooks.Stop)
+		settled(t, ctx, job.ID)
+
+		want := map[int64]string{repoHook.ID: "repository", orgHook.ID: "organization", sysHook.ID: "system"}
+		targetIDs := map[int64]string{repoHook.ID: strconv.FormatInt(f.repo.ID, 10), orgHook.ID: strconv.FormatInt(f.org.ID, 10), sysHook.ID: ""}
+		got := rcv.Deliveries()
+		require.Len(t, got, 9)
+		for _, d := range got {
+			hookID, err := strconv.ParseInt(d.Header.Get("X-Gitea-Hook-ID"), 10, 64)
+			require.NoError(t, err)
+			assert.Equal(t, want[hookID], d.Header.Get("X-Gitea-Hook-Installation-Target-Type"))
+			assert.Equal(t, want[hookID], d.Header.Get("X-GitHub-Hook-Installation-Target-Type"))
+			assert.Equal(t, targetIDs[hookID], d.Header.Get("X-GitHub-Hook-Installation-Target-ID"))
+			for _, prefix := range []string{"X-GitHub-", "X-Gitea-", "X-Gogs-"} {
+				assert.Equal(t, "workflow_job", d.Header.Get(prefix+"Event"))
+				assert.Equal(t, "workflow_job", d.Header.Get(prefix+"Event-Type"))
+				assert.Equal(t, d.ID(), d.Header.Get(prefix+"Delivery"))
+			}
+			assert.Equal(t, webhook_service.Sign(d.Body, "k"), d.Header.Get("X-Hub-Signature-256"))
+			assert.Equal(t, webhook_service.SignSHA1(d.Body, "k"), d.Header.Get("X-Hub-Signature"))
+			assert.Equal(t, d.Header.Get("X-Gitea-Signature"), d.Header.Get("X-Gogs-Signature"))
+			assert.NotEqual(t, webhook_service.SignSHA1(d.Body, "other"), d.Header.Get("X-Hub-Signature"))
+		}
+
+		user := &user_model.User{Name: "alice"}
+		require.NoError(t, user_model.CreateUser(ctx, user))
+		userHook := f.addHook(t, ctx, identity.ScopeOf(user.ID, 0), rcv.URL+"/user", "")
+		target, err := f.hooks.TargetType(ctx, userHook)
+		require.NoError(t, err)
+		assert.Equal(t, "user", target, "a user's own webhook")
+	})
+}

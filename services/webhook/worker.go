@@ -64,13 +64,14 @@ func (s *Service) loop(ctx context.Context) {
 	}
 }
 
-// dispatch claims as many due deliveries as there are free workers.
+// dispatch claims as many due deliveries as there are free workers,
+// shared fairly between webhooks and owners (see scheduler).
 func (s *Service) dispatch(ctx context.Context, slots chan struct{}, inFlight *sync.WaitGroup) {
 	free := cap(slots) - len(slots)
 	if free == 0 {
 		return
 	}
-	due, err := webhook_model.FindDueHookTasks(ctx, s.now().UnixMilli(), free)
+	due, owners, err := s.findDue(ctx, free)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			slog.Warn("webhook: find due deliveries", "err", err)
@@ -87,16 +88,45 @@ func (s *Service) dispatch(ctx context.Context, slots chan struct{}, inFlight *s
 		if !ok {
 			continue // another worker or process has it
 		}
+		owner := owners[t.HookID]
+		s.sched.start(t.HookID, owner)
 		slots <- struct{}{}
 		inFlight.Add(1)
 		go func() {
 			defer inFlight.Done()
-			defer func() { <-slots; s.signal() }() // the job's next event may be due now
+			defer func() { s.sched.done(t.HookID, owner); <-slots; s.signal() }() // the job's next event may be due now
 			// Deliveries under way finish even when the server stops: the
 			// database context outlives the loop's cancellation.
 			s.deliver(context.WithoutCancel(ctx), t, lease)
 		}()
 	}
+}
+
+// findDue reads up to free due deliveries in the scheduler's fair order,
+// and the owner of each one's webhook.
+func (s *Service) findDue(ctx context.Context, free int) ([]*webhook_model.HookTask, map[int64]int64, error) {
+	ids, err := webhook_model.FindHooksWithPending(ctx, s.sched.cursor(), hooksPerPass)
+	if err != nil || len(ids) == 0 {
+		return nil, nil, err
+	}
+	hooks, err := webhook_model.FindHookOwners(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	owners := make(map[int64]int64, len(hooks))
+	for _, h := range hooks {
+		owners[h.ID] = h.OwnerID
+	}
+	now := s.now()
+	plan := s.sched.plan(hooks, now)
+	if len(plan) == 0 {
+		return nil, nil, nil
+	}
+	due, err := webhook_model.FindDueHookTasksOf(ctx, now.UnixMilli(), plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.sched.pick(plan, owners, due, free, now), owners, nil
 }
 
 // deliver makes one attempt of a claimed delivery and records it.

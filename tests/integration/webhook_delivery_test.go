@@ -130,10 +130,20 @@ func finishWithSteps(t *testing.T, r *testserver.Runner, task *runnerv1.Task, st
 // allDelivered waits until the outbox has n rows and none is pending.
 func allDelivered(t *testing.T, s *testserver.Server, n int) []*webhook_model.HookTask {
 	t.Helper()
+	return settledRows(t, n, func() ([]*webhook_model.HookTask, error) {
+		var rows []*webhook_model.HookTask
+		return rows, s.Engine.Asc("id").Find(&rows)
+	})
+}
+
+// settledRows waits until find returns at least n deliveries and none is pending.
+func settledRows(t *testing.T, n int, find func() ([]*webhook_model.HookTask, error)) []*webhook_model.HookTask {
+	t.Helper()
 	var rows []*webhook_model.HookTask
 	require.Eventually(t, func() bool {
-		rows = nil
-		require.NoError(t, s.Engine.Asc("id").Find(&rows))
+		var err error
+		rows, err = find()
+		require.NoError(t, err)
 		if len(rows) < n {
 			return false
 		}

@@ -210,7 +210,7 @@ func (a *API) listRunnerGroups(w http.ResponseWriter, r *http.Request, sc identi
 	for i, g := range gs {
 		out.RunnerGroups[i] = a.toAPIRunnerGroup(sc, g)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -362,7 +362,7 @@ func (a *API) listRunnerGroupRepos(w http.ResponseWriter, r *http.Request, sc id
 	for i, repo := range repos {
 		out.Repositories[i] = toAPIRepo(repo)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -413,7 +413,7 @@ func (a *API) listRunnerGroupOrgs(w http.ResponseWriter, r *http.Request, sc ide
 	for i, o := range orgs {
 		out.Organizations[i] = toAPIOrg(o)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -459,7 +459,7 @@ func (a *API) listRunnerGroupRunners(w http.ResponseWriter, r *http.Request, sc 
 	for i, rn := range rs {
 		out.Runners[i] = toAPIRunner(rn)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -491,21 +491,26 @@ type apiManagerList struct {
 }
 
 func (a *API) listRunnerGroupManagers(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	p, err := a.ParsePagination(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	id, err := groupID(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	us, err := a.Actions.ListRunnerGroupManagers(r.Context(), sc, id)
+	us, total, err := a.Actions.ListRunnerGroupManagers(r.Context(), sc, id, p.DB())
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	out := apiManagerList{TotalCount: int64(len(us)), Managers: make([]apiUser, len(us))}
+	out := apiManagerList{TotalCount: total, Managers: make([]apiUser, len(us))}
 	for i, u := range us {
 		out.Managers[i] = toAPIUser(u)
 	}
-	SetTotalCount(w, out.TotalCount)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

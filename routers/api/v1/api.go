@@ -23,7 +23,7 @@
 //			return
 //		}
 //		... call one service function with sc.OwnerID(), sc.RepoID() ...
-//		SetTotalCount(w, total)
+//		a.SetPage(w, r, page, total) // X-Total-Count and Link
 //		WriteJSON(w, http.StatusOK, out)
 //	}
 //

@@ -63,8 +63,13 @@ func (a *API) writeJob(w http.ResponseWriter, r *http.Request, status int, job *
 
 func (a *API) listJobs(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
 	f := workflow_service.JobFilter{}
-	if l := r.URL.Query().Get("labels"); l != "" {
-		f.Labels = strings.Split(l, ",")
+	labels, err := listParam(r.URL.Query(), "labels")
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	for _, l := range labels { // comma-separated, and the parameter repeated
+		f.Labels = append(f.Labels, strings.Split(l, ",")...)
 	}
 	a.writeJobs(w, r, sc, f)
 }
@@ -76,7 +81,7 @@ func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	if f.Statuses, err = parseStatusFilter(r, jobStatuses); err != nil {
+	if f.Statuses, err = statusParam(r.URL.Query()); err != nil {
 		WriteError(w, r, err)
 		return
 	}
@@ -91,6 +96,6 @@ func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, apiJobList{TotalCount: total, Jobs: views})
 }

@@ -40,7 +40,7 @@ func newAuthzWorld(t *testing.T, s *testserver.Server) *authzWorld {
 	require.NoError(t, err)
 	app, err := acc.CreateRepo(s.Ctx, users["orgowner"], acme, "app")
 	require.NoError(t, err)
-	_, err = acc.AddRepoAdmin(s.Ctx, users["orgowner"], app, "repoadmin")
+	_, err = acc.SetCollaborator(s.Ctx, users["orgowner"], app, "repoadmin", identity.AccessAdmin)
 	require.NoError(t, err)
 
 	w.scopes["/api/v1/admin"] = identity.InstanceScope

@@ -122,7 +122,7 @@ func (a *API) HandleRunnerScoped(method string, kinds ScopeKinds, suffix string,
 		a.Handle(method+" "+p.prefix+suffix, func(w http.ResponseWriter, r *http.Request) {
 			sc, err := a.ResolveScope(r.Context(), r, kind)
 			if err == nil {
-				err = identity.CheckManage(r.Context(), a.Identity, Caller(r), sc)
+				err = a.authorize(r, sc, identity.AccessAdmin)
 			}
 			if err != nil && kind&(OrgScope|AdminScope) != 0 && !isNotFound(err) {
 				if id, perr := PathID(r, "id"); perr == nil {
@@ -360,7 +360,7 @@ func (a *API) listRunnerGroupRepos(w http.ResponseWriter, r *http.Request, sc id
 	}
 	out := apiRepoList{TotalCount: total, Repositories: make([]apiRepo, len(repos))}
 	for i, repo := range repos {
-		out.Repositories[i] = toAPIRepo(repo)
+		out.Repositories[i] = a.toAPIRepo(repo, nil)
 	}
 	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)

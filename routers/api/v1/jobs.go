@@ -12,10 +12,13 @@ import (
 
 func (a *API) registerJobRoutes() {
 	a.HandleScopedRead("GET", RepoScope, "/actions/jobs/{job}", a.getJob)
-	a.HandleScoped("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
 	// The scope's queue: ?status=queued&labels=linux,x64 is what an
-	// autoscaler with runners of those labels would have to start for.
-	a.HandleScoped("GET", AllScopes, "/actions/jobs", a.listJobs)
+	// autoscaler with runners of those labels would have to start for. A
+	// repository's readers read its jobs; an owner's or the instance's
+	// jobs are their managers'.
+	a.HandleScopedRead("GET", RepoScope, "/actions/jobs", a.listJobs)
+	a.HandleScoped("GET", AdminScope|OrgScope|UserScope, "/actions/jobs", a.listJobs)
 }
 
 // apiJobList is GitHub's list of workflow jobs.

@@ -14,12 +14,13 @@ import (
 // registerWorkflowRoutes serves runs, jobs and webhooks: the GitHub-shaped
 // reads autoscalers use, the intake, cancel, and Gitea's webhook API.
 func (a *API) registerWorkflowRoutes() {
-	a.HandleScoped("POST", RepoScope, "/actions/runs", a.createRun)
+	// Writers start runs (as a push would) and cancel them.
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs", a.createRun)
 	// The repository's readers read its runs and jobs, as on Gitea.
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs", a.listRuns)
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}", a.getRun)
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}/jobs", a.listRunJobs)
-	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/cancel", a.cancelRun)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs/{run}/cancel", a.cancelRun)
 	a.registerJobRoutes()
 	a.registerHookRoutes()
 }

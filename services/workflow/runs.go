@@ -14,11 +14,11 @@ import (
 // list selects any value, an empty one none; each list matches any of its
 // values.
 type RunFilter struct {
-	Statuses  []actions_model.Status
-	Events    []string
-	Branches  []string // branch names; "refs/heads/" is implied
-	ActorIDs  []int64  // the users who started the runs
-	HeadSHAs  []string
+	Statuses []actions_model.Status
+	Events   []string
+	Branches []string // branch names; "refs/heads/" is implied
+	ActorIDs []int64  // the users who started the runs
+	HeadSHAs []string
 	// CreatedFrom and CreatedBefore bound the creation time in Unix seconds,
 	// [from, before); nil: no bound.
 	CreatedFrom, CreatedBefore *int64

@@ -90,6 +90,15 @@ func kedaPoll(t *testing.T, s *testserver.Server, pat, path, etag string) apiRes
 	return apiResponse{Status: res.StatusCode, Header: res.Header, Body: body}
 }
 
+// newOrg makes an organization and its owner, a user called "owner".
+func newOrg(t *testing.T, s *testserver.Server, name string) (*identity.User, apiCaller, *identity.Owner) {
+	t.Helper()
+	owner, ownerAPI := newUser(t, s, "owner", false)
+	org, err := s.App.Accounts().CreateOrg(s.Ctx, owner, name)
+	require.NoError(t, err)
+	return owner, ownerAPI, org
+}
+
 // matrixWorkflow is one job in a matrix of n.
 func matrixWorkflow(n int) string {
 	vals := make([]string, n)
@@ -108,9 +117,7 @@ func matrixWorkflow(n int) string {
 func TestKEDAContract(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
 		acc := s.App.Accounts()
-		owner, ownerAPI := newUser(t, s, "owner", false)
-		org, err := acc.CreateOrg(s.Ctx, owner, "acme")
-		require.NoError(t, err)
+		owner, ownerAPI, org := newOrg(t, s, "acme")
 		app, err := acc.CreateRepo(s.Ctx, owner, org, "app")
 		require.NoError(t, err)
 		_, err = acc.CreateRepo(s.Ctx, owner, org, "secret")
@@ -261,10 +268,7 @@ func links(h http.Header) map[string]string {
 // "page" of the rel="next" URL). 120 runners come back, each once.
 func TestGARMContract_PagesRunnersByLink(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *testserver.Server) {
-		acc := s.App.Accounts()
-		owner, ownerAPI := newUser(t, s, "owner", false)
-		org, err := acc.CreateOrg(s.Ctx, owner, "acme")
-		require.NoError(t, err)
+		_, ownerAPI, org := newOrg(t, s, "acme")
 		token := s.RegistrationToken(t, identity.OwnerScope(org))
 		want := map[int64]bool{}
 		for i := range 120 {

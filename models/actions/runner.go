@@ -108,8 +108,8 @@ func GetRunnerByID(ctx context.Context, id int64) (*Runner, error) {
 type FindRunnerOptions struct {
 	OwnerID        int64
 	RepoID         int64
-	AnyScope       bool  // every live runner, whatever OwnerID and RepoID say: the admin's view
-	GroupID        int64 // when set, only the runners of this group (of the scope)
+	AnyScope       bool   // every live runner, whatever OwnerID and RepoID say: the admin's view
+	GroupID        int64  // when set, only the runners of this group (of the scope)
 	Disabled       *bool  // when set, only the runners disabled (true) or enabled (false)
 	Name           string // when set, only the runner of this name
 	Page, PageSize int

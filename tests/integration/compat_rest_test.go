@@ -417,6 +417,7 @@ func TestRESTConventions_RunFiltersAndStrictQueries(t *testing.T) {
 			"status=sleeping", "status=", "created=yesterday", "created=*..*", "created=2024-13-01",
 			"created=" + today + "&created=" + today, "exclude_pull_requests=maybe", "page=0", "page=1&page=2",
 			"per_page=10&limit=10", "per_page=x", "event=", "page=99999999",
+			strings.Repeat("actor=a&", 101),
 		} {
 			res := adminAPI.do(t, "GET", "/api/v1/repos/root/app/actions/runs?"+query, nil)
 			assert.Equal(t, http.StatusBadRequest, res.Status, "%s: %s", query, res.Body)

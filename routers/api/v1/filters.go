@@ -31,10 +31,17 @@ func boolParam(q url.Values, key string) (*bool, error) {
 	return nil, BadRequest("%s %q is not true or false", key, s)
 }
 
+// maxListValues bounds how many values one parameter may select, before
+// any of them is looked up (an actor is a user lookup each).
+const maxListValues = 100
+
 // listParam reads every value of a parameter that selects values; nil when
 // absent. An empty value is refused: it would select nothing by mistake.
 func listParam(q url.Values, key string) ([]string, error) {
 	vs := q[key]
+	if len(vs) > maxListValues {
+		return nil, BadRequest("%s is given %d times; at most %d", key, len(vs), maxListValues)
+	}
 	for _, v := range vs {
 		if strings.TrimSpace(v) == "" {
 			return nil, BadRequest("%s is empty", key)

@@ -89,6 +89,7 @@ var steps = []Step{
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
 	{27, "grade repository access as Gitea's collaborators do (read, write, admin): repo_collaborator replaces repo_admin", nil, v0027AddRepoCollaborators},
+	{28, "mark runners made from a JIT config", v0028AddRunnerJIT, nil},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

@@ -56,6 +56,28 @@ func (a *API) HandleScopedWrite(method string, kinds ScopeKinds, suffix string, 
 // HandleScopedAccess registers a route for callers with at least need in
 // the scope the path names (authorize).
 func (a *API) HandleScopedAccess(method string, kinds ScopeKinds, suffix string, need identity.AccessMode, h ScopedHandler) {
+	a.handleScopes(method, kinds, suffix, h, func(r *http.Request, sc identity.Scope) error {
+		return a.authorize(r, sc, need)
+	})
+}
+
+// HandleScopeResolved registers a route like HandleScoped, but leaves to
+// h's service call the check of who may call it, for routes whose rights
+// depend on the request body (generate-jitconfig: a runner group's managers
+// for their group). The caller is signed in (Handle); a repository they may
+// not read is hidden as everywhere (authorize).
+func (a *API) HandleScopeResolved(method string, kinds ScopeKinds, suffix string, h ScopedHandler) {
+	a.handleScopes(method, kinds, suffix, h, func(r *http.Request, sc identity.Scope) error {
+		if sc.Repo == nil {
+			return nil
+		}
+		return a.authorize(r, sc, identity.AccessRead)
+	})
+}
+
+// handleScopes registers h under each prefix of kinds, after resolving the
+// scope and passing check.
+func (a *API) handleScopes(method string, kinds ScopeKinds, suffix string, h ScopedHandler, check func(*http.Request, identity.Scope) error) {
 	for _, p := range scopePrefixes {
 		if kinds&p.kind == 0 {
 			continue
@@ -64,7 +86,7 @@ func (a *API) HandleScopedAccess(method string, kinds ScopeKinds, suffix string,
 		a.Handle(method+" "+p.prefix+suffix, func(w http.ResponseWriter, r *http.Request) {
 			sc, err := a.ResolveScope(r.Context(), r, kind)
 			if err == nil {
-				err = a.authorize(r, sc, need)
+				err = check(r, sc)
 			}
 			if err != nil {
 				WriteError(w, r, err)

@@ -40,7 +40,7 @@ func TestMigrate_HostAccountsAreNeverTouched(t *testing.T) {
 			require.NoError(t, migrations.Migrate(ctx, x, opts))
 			require.NoError(t, migrations.Check(x, opts))
 
-			for _, table := range []string{"repository", "org_owner", "repo_admin", "access_token", "schema_version"} {
+			for _, table := range []string{"repository", "org_owner", "repo_admin", "repo_collaborator", "access_token", "schema_version"} {
 				ok, err := x.IsTableExist(table)
 				require.NoError(t, err)
 				assert.False(t, ok, "%s must not be created for a host with its own accounts", table)

@@ -4,7 +4,7 @@
 //
 // A step has two parts: Migrate changes Runnerhub's own tables (the action_*
 // tables, webhooks, sessions), Accounts the tables of the standalone
-// accounts (users, repositories, organization owners, repository admins,
+// accounts (users, repositories, organization owners, repository collaborators,
 // access tokens). A host that brings its own accounts migrates with
 // Options.Accounts false, so that its own tables of those names (Gitea has
 // "user", "repository" and "access_token") are never created or changed.
@@ -89,6 +89,7 @@ var steps = []Step{
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
 	{26, "link a requeued job's new row to the row it replaces; index pending webhook deliveries by webhook", v0026SupersedeRequeuedJobs, nil},
+	{27, "grade repository access as Gitea's collaborators do (read, write, admin): repo_collaborator replaces repo_admin", nil, v0027AddRepoCollaborators},
 	{28, "mark runners made from a JIT config", v0028AddRunnerJIT, nil},
 	{29, "create the runners of provisioner pools: their slots, leases and failed starts", v0029CreatePoolRunners, nil},
 }

@@ -291,7 +291,7 @@ func Default() *Options {
 		},
 		API: API{
 			DefaultPagingNum: 30,
-			MaxResponseItems: 50,
+			MaxResponseItems: 100,
 			RateLimit:        600,
 			RateLimitBurst:   100,
 		},

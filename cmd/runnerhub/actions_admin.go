@@ -176,7 +176,7 @@ func runnerScope(r *actions_model.Runner, sc identity.Scope) string {
 }
 
 func runnersList(ctx context.Context, svc *actions_service.Service, sc identity.Scope, _ *cli.Command, p printer) error {
-	rs, _, err := svc.ListRunners(ctx, sc, 0, 0)
+	rs, _, err := svc.ListRunners(ctx, sc, actions_service.RunnerFilter{})
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func printTokens(p printer, views []tokenView) error {
 }
 
 func tokensList(ctx context.Context, svc *actions_service.Service, sc identity.Scope, _ *cli.Command, p printer) error {
-	ts, err := svc.ListRegistrationTokens(ctx, sc)
+	ts, _, err := svc.ListRegistrationTokens(ctx, sc, db.Page{})
 	if err != nil {
 		return err
 	}

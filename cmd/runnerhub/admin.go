@@ -82,7 +82,14 @@ func adminCommand() *cli.Command {
 					adminLeaf("repo create", "create a repository", "--owner O --name R", adminCreateRepo,
 						str("owner", "the user or organization that owns it", true),
 						str("name", "the repository's name", true)),
-					adminLeaf("repo add-admin", "make a user an administrator of a repository", "--repo O/R --username U", adminAddRepoAdmin,
+					adminLeaf("repo add-collaborator", "grant a user read, write or admin access to a repository (or change it)", "--repo O/R --username U --mode read|write|admin", adminAddCollaborator,
+						str("repo", "the repository as owner/name", true),
+						str("username", "the collaborator", true),
+						str("mode", "read (runs, jobs, logs), write (also cancel and re-run) or admin (also runners, tokens, webhooks)", true)),
+					adminLeaf("repo remove-collaborator", "take a user's access to a repository away", "--repo O/R --username U", adminRemoveCollaborator,
+						str("repo", "the repository as owner/name", true),
+						str("username", "the collaborator", true)),
+					adminLeaf("repo add-admin", "make a user an administrator of a repository (add-collaborator --mode admin)", "--repo O/R --username U", adminAddRepoAdmin,
 						str("repo", "the repository as owner/name", true),
 						str("username", "the new administrator", true)),
 				},
@@ -284,23 +291,52 @@ func adminCreateRepo(ctx context.Context, acc identity.Standalone, v adminFlags,
 	return nil
 }
 
-func adminAddRepoAdmin(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+// repoFlag finds the repository --repo names as owner/name.
+func repoFlag(ctx context.Context, acc identity.Standalone, v adminFlags) (*identity.Repo, error) {
 	ownerName, repoName, ok := strings.Cut(v["repo"], "/")
 	if !ok {
-		return fmt.Errorf("--repo must be owner/name, not %q", v["repo"])
+		return nil, fmt.Errorf("--repo must be owner/name, not %q", v["repo"])
 	}
 	owner, err := acc.GetOwnerByName(ctx, ownerName)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	repo, err := acc.GetRepoByName(ctx, owner, repoName)
+	return acc.GetRepoByName(ctx, owner, repoName)
+}
+
+func adminAddCollaborator(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	mode, err := identity.ParseAccessMode(v["mode"])
 	if err != nil {
 		return err
 	}
-	u, err := acc.AddRepoAdmin(ctx, identity.Operator, repo, v["username"])
+	return setCollaborator(ctx, acc, v, mode, out)
+}
+
+func adminAddRepoAdmin(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	return setCollaborator(ctx, acc, v, identity.AccessAdmin, out)
+}
+
+func setCollaborator(ctx context.Context, acc identity.Standalone, v adminFlags, mode identity.AccessMode, out io.Writer) error {
+	repo, err := repoFlag(ctx, acc, v)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s now administers %s\n", u.Name, repo.FullName())
+	u, err := acc.SetCollaborator(ctx, identity.Operator, repo, v["username"], mode)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s now has %s access to %s\n", u.Name, mode, repo.FullName())
+	return nil
+}
+
+func adminRemoveCollaborator(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	repo, err := repoFlag(ctx, acc, v)
+	if err != nil {
+		return err
+	}
+	if err := acc.RemoveCollaborator(ctx, identity.Operator, repo, v["username"]); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s no longer has access to %s\n", v["username"], repo.FullName())
 	return nil
 }

@@ -46,6 +46,12 @@ func TestAdminCommands(t *testing.T) {
 	assert.Contains(t, out, "acme/app")
 	out, err = cli("admin", "repo", "add-admin", "--repo", "acme/app", "--username", "dev")
 	require.NoError(t, err, out)
+	assert.Equal(t, "dev now has admin access to acme/app\n", out)
+	_, err = cli("admin", "user", "create", "--username", "reader", "--password", "secret-pass")
+	require.NoError(t, err)
+	out, err = cli("admin", "repo", "add-collaborator", "--repo", "acme/app", "--username", "reader", "--mode", "read")
+	require.NoError(t, err, out)
+	assert.Equal(t, "reader now has read access to acme/app\n", out)
 	token, err := cli("admin", "user", "generate-access-token", "--username", "dev", "--token-name", "ci", "--raw")
 	require.NoError(t, err)
 	token = strings.TrimSpace(token)
@@ -58,6 +64,8 @@ func TestAdminCommands(t *testing.T) {
 		"reserved name":    {"admin", "org", "create", "--name", "api", "--owner", "root"},
 		"unknown owner":    {"admin", "repo", "create", "--owner", "nobody", "--name", "x"},
 		"bad repo":         {"admin", "repo", "add-admin", "--repo", "acme", "--username", "dev"},
+		"bad mode":         {"admin", "repo", "add-collaborator", "--repo", "acme/app", "--username", "reader", "--mode", "owner"},
+		"no collaborator":  {"admin", "repo", "remove-collaborator", "--repo", "acme/app", "--username", "root"},
 		"org owner is org": {"admin", "org", "add-owner", "--org", "acme", "--username", "acme"},
 		"unknown command":  {"admin", "user", "remove"},
 		"no user to del":   {"admin", "user", "delete", "--username", "nobody"},
@@ -82,6 +90,26 @@ func TestAdminCommands(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode, "dev owns acme through the CLI: %s", body)
+
+	// The reader the CLI granted read access reads the repository's runs,
+	// and is refused (403, not 404: they know it exists) its runners; once
+	// removed, the repository is hidden from them (404).
+	readerToken, err := cli("admin", "user", "generate-access-token", "--username", "reader", "--token-name", "keda", "--raw")
+	require.NoError(t, err)
+	asReader := func(path string) int {
+		req, err := http.NewRequest("GET", s.URL+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "token "+strings.TrimSpace(readerToken))
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, asReader("/api/v1/repos/acme/app/actions/runs"))
+	assert.Equal(t, http.StatusForbidden, asReader("/api/v1/repos/acme/app/actions/runners"))
+	out, err = cli("admin", "repo", "remove-collaborator", "--repo", "acme/app", "--username", "reader")
+	require.NoError(t, err, out)
+	assert.Equal(t, http.StatusNotFound, asReader("/api/v1/repos/acme/app/actions/runs"))
 
 	// Access tokens: an expiring one, the list, and revocation the running
 	// server honours at once.

@@ -8,19 +8,52 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 )
 
-// FindRunsOptions filters a repository's runs; empty Statuses means any.
+// FindRunsOptions filters a repository's runs. A nil list selects any value;
+// an empty, non-nil one selects none (the caller was asked for values no
+// run can have). Each list matches any of its values.
 type FindRunsOptions struct {
-	RepoID   int64
-	Statuses []Status
-	Page     int // from 1
-	PageSize int
+	RepoID         int64
+	Statuses       []Status
+	Events         []string
+	Refs           []string
+	TriggerUserIDs []int64
+	CommitSHAs     []string
+	// CreatedFrom and CreatedBefore bound the creation time, in Unix
+	// seconds: [CreatedFrom, CreatedBefore); nil is no bound.
+	CreatedFrom, CreatedBefore *int64
+	Page                       int // from 1
+	PageSize                   int
 }
 
-// FindRuns lists a repository's runs, newest first, and counts all that match.
+// FindRuns lists a repository's runs, newest first, and counts all that
+// match. Every filter is part of the query.
 func FindRuns(ctx context.Context, opts FindRunsOptions) ([]*Run, int64, error) {
 	cond := builder.NewCond().And(builder.Eq{"repo_id": opts.RepoID})
-	if len(opts.Statuses) > 0 {
-		cond = cond.And(builder.In("status", opts.Statuses))
+	for _, in := range []struct {
+		col  string
+		vals any
+		n    int
+		set  bool
+	}{
+		{"status", opts.Statuses, len(opts.Statuses), opts.Statuses != nil},
+		{"event", opts.Events, len(opts.Events), opts.Events != nil},
+		{"ref", opts.Refs, len(opts.Refs), opts.Refs != nil},
+		{"trigger_user_id", opts.TriggerUserIDs, len(opts.TriggerUserIDs), opts.TriggerUserIDs != nil},
+		{"commit_sha", opts.CommitSHAs, len(opts.CommitSHAs), opts.CommitSHAs != nil},
+	} {
+		if !in.set {
+			continue
+		}
+		if in.n == 0 {
+			return nil, 0, nil
+		}
+		cond = cond.And(builder.In(in.col, in.vals))
+	}
+	if opts.CreatedFrom != nil {
+		cond = cond.And(builder.Gte{"created": *opts.CreatedFrom})
+	}
+	if opts.CreatedBefore != nil {
+		cond = cond.And(builder.Lt{"created": *opts.CreatedBefore})
 	}
 	var runs []*Run
 	total, err := db.GetEngine(ctx).Where(cond).Desc("id").
@@ -30,7 +63,7 @@ func FindRuns(ctx context.Context, opts FindRunsOptions) ([]*Run, int64, error) 
 
 // FindJobsOptions filters jobs in a scope: a repository (RepoID), an owner
 // (OwnerID) or everything (both 0). LabelKeys, when not nil, keeps only jobs
-// whose runs-on set is one of them. Empty Statuses means any.
+// whose runs-on set is one of them. Statuses nil means any, empty none.
 type FindJobsOptions struct {
 	OwnerID   int64
 	RepoID    int64
@@ -55,7 +88,10 @@ func FindJobs(ctx context.Context, opts FindJobsOptions) ([]*RunJob, int64, erro
 	if opts.RunID != 0 {
 		cond = cond.And(builder.Eq{"run_id": opts.RunID})
 	}
-	if len(opts.Statuses) > 0 {
+	if opts.Statuses != nil {
+		if len(opts.Statuses) == 0 {
+			return nil, 0, nil // asked for statuses no job can have
+		}
 		cond = cond.And(builder.In("status", opts.Statuses))
 	}
 	if opts.LabelKeys != nil {

@@ -112,8 +112,10 @@ func GetRunnerByID(ctx context.Context, id int64) (*Runner, error) {
 type FindRunnerOptions struct {
 	OwnerID        int64
 	RepoID         int64
-	AnyScope       bool  // every live runner, whatever OwnerID and RepoID say: the admin's view
-	GroupID        int64 // when set, only the runners of this group (of the scope)
+	AnyScope       bool   // every live runner, whatever OwnerID and RepoID say: the admin's view
+	GroupID        int64  // when set, only the runners of this group (of the scope)
+	Disabled       *bool  // when set, only the runners disabled (true) or enabled (false)
+	Name           string // when set, only the runner of this name
 	Page, PageSize int
 }
 
@@ -126,6 +128,12 @@ func FindRunners(ctx context.Context, opts FindRunnerOptions) ([]*Runner, int64,
 	}
 	if opts.GroupID != 0 {
 		sess = sess.And("runner_group_id = ?", opts.GroupID)
+	}
+	if opts.Disabled != nil {
+		sess = sess.And("disabled = ?", *opts.Disabled)
+	}
+	if opts.Name != "" {
+		sess = sess.And("name = ?", opts.Name)
 	}
 	if opts.PageSize > 0 {
 		page := max(opts.Page, 1)

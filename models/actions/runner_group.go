@@ -338,11 +338,13 @@ func IsRunnerGroupManager(ctx context.Context, groupID, userID int64) (bool, err
 	return n > 0, db.Wrap(err)
 }
 
-// FindRunnerGroupManagers returns the user ids of the group's managers in the order added.
-func FindRunnerGroupManagers(ctx context.Context, groupID int64) ([]int64, error) {
+// FindRunnerGroupManagers returns a page of the user ids of the group's
+// managers in the order added, and how many there are.
+func FindRunnerGroupManagers(ctx context.Context, groupID int64, page db.Page) ([]int64, int64, error) {
 	var ids []int64
-	err := db.GetEngine(ctx).Table("action_runner_group_manager").Cols("user_id").Where("group_id = ?", groupID).Asc("id").Find(&ids)
-	return ids, db.Wrap(err)
+	sess := db.GetEngine(ctx).Table("action_runner_group_manager").Cols("user_id").Where("group_id = ?", groupID).Asc("id")
+	total, err := page.Apply(sess).FindAndCount(&ids)
+	return ids, total, db.Wrap(err)
 }
 
 // FindGroupsManagedBy returns the groups the user manages, of one owner

@@ -7,12 +7,14 @@ import (
 	"code.runnerhub.dev/runnerhub/models/db"
 )
 
-// FindRunnerTokens returns the scope's live registration tokens, newest
-// first; its runner groups' own tokens are not the scope's.
-func FindRunnerTokens(ctx context.Context, ownerID, repoID int64) ([]*RunnerToken, error) {
+// FindRunnerTokens returns a page of the scope's live registration tokens,
+// newest first, and how many there are; its runner groups' own tokens are
+// not the scope's.
+func FindRunnerTokens(ctx context.Context, ownerID, repoID int64, page db.Page) ([]*RunnerToken, int64, error) {
 	var ts []*RunnerToken
-	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ? AND deleted = 0 AND runner_group_id = 0", ownerID, repoID).Desc("id").Find(&ts)
-	return ts, db.Wrap(err)
+	sess := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ? AND deleted = 0 AND runner_group_id = 0", ownerID, repoID).Desc("id")
+	total, err := page.Apply(sess).FindAndCount(&ts)
+	return ts, total, db.Wrap(err)
 }
 
 // GetRunnerTokenByID returns a live registration token.

@@ -83,11 +83,13 @@ func GetWebhookInScope(ctx context.Context, ownerID, repoID, id int64) (*Webhook
 	return w, nil
 }
 
-// FindWebhooks lists the webhooks that live exactly in scope, oldest first.
-func FindWebhooks(ctx context.Context, ownerID, repoID int64) ([]*Webhook, error) {
+// FindWebhooks lists a page of the webhooks that live exactly in scope,
+// oldest first, and how many there are.
+func FindWebhooks(ctx context.Context, ownerID, repoID int64, page db.Page) ([]*Webhook, int64, error) {
 	var ws []*Webhook
-	err := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ?", ownerID, repoID).Asc("id").Find(&ws)
-	return ws, db.Wrap(err)
+	sess := db.GetEngine(ctx).Where("owner_id = ? AND repo_id = ?", ownerID, repoID).Asc("id")
+	total, err := page.Apply(sess).FindAndCount(&ws)
+	return ws, total, db.Wrap(err)
 }
 
 // FindActiveWebhooksFor lists the active webhooks that hear about the

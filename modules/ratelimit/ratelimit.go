@@ -51,8 +51,27 @@ func (l *Limiter) SetClock(now func() time.Time) {
 // Allow takes one token from key's bucket. When there is none it reports
 // false and how long until there is.
 func (l *Limiter) Allow(key string) (bool, time.Duration) {
+	q := l.Take(key)
+	return q.Allowed, q.Wait
+}
+
+// Quota is what Take tells of a key's bucket, in the terms of GitHub's
+// X-RateLimit-* headers: Limit is the bucket's size (what may come at once),
+// Remaining the whole tokens left after this request, Reset when the bucket
+// is full again.
+type Quota struct {
+	Allowed   bool
+	Wait      time.Duration // when refused: until one token is back, at least 1 s
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
+
+// Take takes one token from key's bucket and tells where the bucket stands.
+// A nil Limiter allows everything and reports a zero Limit.
+func (l *Limiter) Take(key string) Quota {
 	if l == nil {
-		return true, 0
+		return Quota{Allowed: true}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -65,12 +84,17 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	}
 	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
 	b.at = now
+	q := Quota{Limit: int(l.burst)}
 	if b.tokens >= 1 {
 		b.tokens--
-		return true, 0
+		q.Allowed = true
+	} else {
+		wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+		q.Wait = max(wait, time.Second) // Retry-After counts whole seconds
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return false, max(wait, time.Second) // Retry-After counts whole seconds
+	q.Remaining = int(b.tokens)
+	q.Reset = now.Add(time.Duration((l.burst - b.tokens) / l.rate * float64(time.Second)))
+	return q
 }
 
 // sweep forgets buckets that have refilled, at most once a minute, so that

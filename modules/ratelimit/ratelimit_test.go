@@ -82,3 +82,22 @@ func TestLimiter_ReturnRefundsATakenToken(t *testing.T) {
 	ok, _ = l.Allow("k")
 	assert.False(t, ok, "returning never fills beyond the burst")
 }
+
+func TestLimiter_TakeTellsTheQuota(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := New(60, 3) // one a second, three at once
+	l.SetClock(func() time.Time { return now })
+	q := l.Take("k")
+	assert.Equal(t, Quota{Allowed: true, Limit: 3, Remaining: 2, Reset: now.Add(time.Second)}, q)
+	l.Take("k")
+	q = l.Take("k")
+	assert.True(t, q.Allowed)
+	assert.Equal(t, 0, q.Remaining)
+	assert.Equal(t, now.Add(3*time.Second), q.Reset, "full again three tokens later")
+	q = l.Take("k")
+	assert.False(t, q.Allowed)
+	assert.Equal(t, time.Second, q.Wait)
+	assert.Equal(t, 0, q.Remaining)
+
+	assert.Equal(t, Quota{Allowed: true}, (*Limiter)(nil).Take("k"), "no limit: nothing to tell")
+}

@@ -75,7 +75,7 @@ func (w *Web) runsPage(rw http.ResponseWriter, r *http.Request, sc identity.Scop
 			return
 		}
 	}
-	runs, total, err := w.Workflows.ListRuns(r.Context(), sc.RepoID(), statuses, page, runsPerPage)
+	runs, total, err := w.Workflows.ListRuns(r.Context(), sc.RepoID(), workflow_service.RunFilter{Statuses: statuses, Page: page, PageSize: runsPerPage})
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"code.runnerhub.dev/runnerhub/models/db"
 	webhook_model "code.runnerhub.dev/runnerhub/models/webhook"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	webhook_service "code.runnerhub.dev/runnerhub/services/webhook"
@@ -43,7 +44,7 @@ func (w *Web) hooksPage(rw http.ResponseWriter, r *http.Request, sc identity.Sco
 }
 
 func (w *Web) renderHooks(rw http.ResponseWriter, r *http.Request, sc identity.Scope, runners string, status int, extra map[string]any) {
-	hooks, err := w.Webhooks.ListHooks(r.Context(), sc)
+	hooks, _, err := w.Webhooks.ListHooks(r.Context(), sc, db.Page{})
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return

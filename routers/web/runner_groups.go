@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/modules/errs"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
@@ -301,7 +302,7 @@ func (w *Web) groupTargets(r *http.Request, sc identity.Scope, g *actions_model.
 // and the scope's runners that could move into the group.
 func (w *Web) groupOwnerData(r *http.Request, sc identity.Scope, g *actions_model.RunnerGroup, data map[string]any) error {
 	ctx := r.Context()
-	managers, err := w.Actions.ListRunnerGroupManagers(ctx, sc, g.ID)
+	managers, _, err := w.Actions.ListRunnerGroupManagers(ctx, sc, g.ID, db.Page{})
 	if err != nil {
 		return err
 	}
@@ -310,7 +311,7 @@ func (w *Web) groupOwnerData(r *http.Request, sc identity.Scope, g *actions_mode
 		names[i] = visible(cmpOr(u.Name, "user "+strconv.FormatInt(u.ID, 10)))
 	}
 	data["Managers"] = names
-	all, _, err := w.Actions.ListRunners(ctx, sc, 1, groupRunnersShown*2)
+	all, _, err := w.Actions.ListRunners(ctx, sc, actions_service.RunnerFilter{Page: 1, PageSize: groupRunnersShown * 2})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 	actions_service "code.runnerhub.dev/runnerhub/services/actions"
 	"code.runnerhub.dev/runnerhub/services/identity"
 )
@@ -62,7 +63,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 	ctx := r.Context()
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	runners, total, err := w.Actions.ListRunners(ctx, sc, page, runnersPerPage)
+	runners, total, err := w.Actions.ListRunners(ctx, sc, actions_service.RunnerFilter{Page: page, PageSize: runnersPerPage})
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return
@@ -72,7 +73,7 @@ func (w *Web) renderRunners(rw http.ResponseWriter, r *http.Request, sc identity
 		w.renderServiceError(rw, r, err)
 		return
 	}
-	tokens, err := w.Actions.ListRegistrationTokens(ctx, sc)
+	tokens, _, err := w.Actions.ListRegistrationTokens(ctx, sc, db.Page{})
 	if err != nil {
 		w.renderServiceError(rw, r, err)
 		return

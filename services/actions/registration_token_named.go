@@ -71,8 +71,8 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, sc identity.Scope
 
 // ListRegistrationTokens returns the scope's live tokens, the default one
 // included, newest first.
-func (s *Service) ListRegistrationTokens(ctx context.Context, sc identity.Scope) ([]*actions_model.RunnerToken, error) {
-	return actions_model.FindRunnerTokens(ctx, sc.OwnerID(), sc.RepoID())
+func (s *Service) ListRegistrationTokens(ctx context.Context, sc identity.Scope, page db.Page) ([]*actions_model.RunnerToken, int64, error) {
+	return actions_model.FindRunnerTokens(ctx, sc.OwnerID(), sc.RepoID(), page)
 }
 
 // GetRegistrationToken returns one of the scope's live tokens; a token of

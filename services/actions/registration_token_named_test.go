@@ -1,6 +1,7 @@
 package actions_test
 
 import (
+	"code.runnerhub.dev/runnerhub/models/db"
 	"code.runnerhub.dev/runnerhub/services/identity"
 	"context"
 	"testing"
@@ -50,7 +51,7 @@ func TestNamedRegistrationToken_Lifecycle(t *testing.T) {
 		err = register(ctx, svc, plain)
 		assert.Contains(t, err.Error(), "used up")
 
-		list, err := svc.ListRegistrationTokens(ctx, scope)
+		list, _, err := svc.ListRegistrationTokens(ctx, scope, db.Page{})
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		assert.Equal(t, int64(2), list[0].Uses)
@@ -59,7 +60,7 @@ func TestNamedRegistrationToken_Lifecycle(t *testing.T) {
 		require.NoError(t, svc.DeleteRegistrationToken(ctx, scope, tok.ID))
 		err = register(ctx, svc, plain)
 		assert.Contains(t, err.Error(), "deleted")
-		list, err = svc.ListRegistrationTokens(ctx, scope)
+		list, _, err = svc.ListRegistrationTokens(ctx, scope, db.Page{})
 		require.NoError(t, err)
 		assert.Empty(t, list)
 		_, err = svc.GetRegistrationToken(ctx, scope, tok.ID)
@@ -104,7 +105,7 @@ func TestNamedRegistrationToken_BadInputChangesNothing(t *testing.T) {
 			_, _, err := svc.CreateRegistrationToken(ctx, scope, c.in)
 			assert.ErrorIs(t, err, c.kind, name)
 		}
-		list, err := svc.ListRegistrationTokens(ctx, scope)
+		list, _, err := svc.ListRegistrationTokens(ctx, scope, db.Page{})
 		require.NoError(t, err)
 		assert.Len(t, list, 1, "nothing was created by the refused requests")
 	})
@@ -131,7 +132,7 @@ func TestDefaultRegistrationToken_DisabledIsReplaced(t *testing.T) {
 		scope := identity.ScopeOf(4, 0)
 		first, err := svc.DefaultRegistrationToken(ctx, scope)
 		require.NoError(t, err)
-		list, err := svc.ListRegistrationTokens(ctx, scope)
+		list, _, err := svc.ListRegistrationTokens(ctx, scope, db.Page{})
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		assert.True(t, list[0].IsDefault)

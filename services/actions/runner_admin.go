@@ -24,12 +24,20 @@ type RunnerInfo struct {
 // Busy reports whether the runner is running a task.
 func (r *RunnerInfo) Busy() bool { return r.Task != nil }
 
-// ListRunners returns a page of the scope's live runners and how many there
-// are in all. The instance scope, which only admins manage, lists every
-// runner of every scope, as Gitea's admin page does.
-func (s *Service) ListRunners(ctx context.Context, sc identity.Scope, page, pageSize int) ([]*RunnerInfo, int64, error) {
+// RunnerFilter selects runners for ListRunners; zero values select all.
+type RunnerFilter struct {
+	Disabled       *bool  // only disabled (true) or only enabled (false) runners
+	Name           string // only the runner of this name (GitHub's ?name=)
+	Page, PageSize int    // PageSize 0: all of them
+}
+
+// ListRunners returns a page of the scope's live runners that pass f and how
+// many pass in all. The instance scope, which only admins manage, lists
+// every runner of every scope, as Gitea's admin page does.
+func (s *Service) ListRunners(ctx context.Context, sc identity.Scope, f RunnerFilter) ([]*RunnerInfo, int64, error) {
 	rs, total, err := actions_model.FindRunners(ctx, actions_model.FindRunnerOptions{
-		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), AnyScope: sc.IsInstance(), Page: page, PageSize: pageSize,
+		OwnerID: sc.OwnerID(), RepoID: sc.RepoID(), AnyScope: sc.IsInstance(),
+		Disabled: f.Disabled, Name: f.Name, Page: f.Page, PageSize: f.PageSize,
 	})
 	if err != nil {
 		return nil, 0, err

@@ -195,19 +195,20 @@ func (s *Service) managerUser(ctx context.Context, name string) (*identity.User,
 	return u, errs.Missing(err, fmt.Sprintf("user %q", name))
 }
 
-// ListRunnerGroupManagers returns a group's managers in the order added; a
-// user the provider no longer knows keeps their id.
-func (s *Service) ListRunnerGroupManagers(ctx context.Context, sc identity.Scope, id int64) ([]*identity.User, error) {
+// ListRunnerGroupManagers returns a page of a group's managers in the order
+// added, and how many there are; a user the provider no longer knows keeps
+// their id.
+func (s *Service) ListRunnerGroupManagers(ctx context.Context, sc identity.Scope, id int64, page db.Page) ([]*identity.User, int64, error) {
 	if s.identity == nil {
-		return nil, errNoIdentity
+		return nil, 0, errNoIdentity
 	}
 	g, err := s.groupOf(ctx, sc, id)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	ids, err := actions_model.FindRunnerGroupManagers(ctx, g.ID)
+	ids, total, err := actions_model.FindRunnerGroupManagers(ctx, g.ID, page)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]*identity.User, 0, len(ids))
 	for _, uid := range ids {
@@ -216,11 +217,11 @@ func (s *Service) ListRunnerGroupManagers(ctx context.Context, sc identity.Scope
 			u, err = &identity.User{ID: uid}, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, u)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // AddRunnerGroupManager makes the named user a manager of the group; one

@@ -164,7 +164,7 @@ func TestRunnerGroups_RunnersJoinTheirScopesDefaultGroupOrTheTokensGroup(t *test
 		require.NoError(t, err)
 		assert.NotContains(t, stored.TokenCipher, first, "stored sealed")
 		assert.Equal(t, secret.Hash(first), stored.TokenHash, "and hashed like the others")
-		scopeTokens, err := w.svc.ListRegistrationTokens(ctx, w.acme)
+		scopeTokens, _, err := w.svc.ListRegistrationTokens(ctx, w.acme, db.Page{})
 		require.NoError(t, err)
 		for _, tok := range scopeTokens {
 			assert.Zero(t, tok.RunnerGroupID, "the group's token is not one of the scope's")

@@ -93,8 +93,12 @@ func (s Standalone) AddOrgOwner(ctx context.Context, doer *User, org *Owner, use
 	return u, org_model.AddOrgOwner(ctx, org.ID, u.ID)
 }
 
-// AddRepoAdmin makes the named user an administrator of repo, which doer must manage.
-func (s Standalone) AddRepoAdmin(ctx context.Context, doer *User, repo *Repo, userName string) (*User, error) {
+// SetCollaborator grants the named user mode (read, write or admin) on
+// repo, replacing what they had; doer must manage the repository.
+func (s Standalone) SetCollaborator(ctx context.Context, doer *User, repo *Repo, userName string, mode AccessMode) (*User, error) {
+	if mode < AccessRead || mode > AccessAdmin {
+		return nil, fmt.Errorf("%w: access %d is not read, write or admin", errs.InvalidArgument, mode)
+	}
 	if err := CheckManage(ctx, s, doer, RepoScope(repo)); err != nil {
 		return nil, err
 	}
@@ -102,7 +106,40 @@ func (s Standalone) AddRepoAdmin(ctx context.Context, doer *User, repo *Repo, us
 	if err != nil {
 		return nil, err
 	}
-	return u, repo_model.AddRepoAdmin(ctx, repo.ID, u.ID)
+	return u, repo_model.SetCollaborator(ctx, repo.ID, u.ID, int(mode))
+}
+
+// RemoveCollaborator takes the named user's granted access to repo away;
+// doer must manage the repository. One who had none is NotFound.
+func (s Standalone) RemoveCollaborator(ctx context.Context, doer *User, repo *Repo, userName string) error {
+	if err := CheckManage(ctx, s, doer, RepoScope(repo)); err != nil {
+		return err
+	}
+	u, err := s.getPerson(ctx, userName)
+	if err != nil {
+		return err
+	}
+	removed, err := repo_model.RemoveCollaborator(ctx, repo.ID, u.ID)
+	if err == nil && !removed {
+		err = fmt.Errorf("%w: %s is not a collaborator of %s", errs.NotFound, u.Name, repo.FullName())
+	}
+	return err
+}
+
+// ReadableRepos returns a page of the repositories doer may read (of one
+// owner, or of all when owner is nil), by owner and name, and how many there
+// are: CanRead's rule as one query.
+func (s Standalone) ReadableRepos(ctx context.Context, doer *User, owner *Owner, page db.Page) ([]*Repo, int64, error) {
+	opts := repo_model.ReadableOptions{UserID: doer.ID, IsAdmin: doer.IsAdmin, Page: page}
+	if owner != nil {
+		opts.OwnerID = owner.ID
+	}
+	rs, total, err := repo_model.FindReadableRepositories(ctx, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := s.withOwners(ctx, rs)
+	return out, total, err
 }
 
 // getPerson finds a user who is not an organization.

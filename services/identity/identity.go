@@ -4,7 +4,12 @@
 // implementing it; Standalone is the implementation on Runnerhub's own tables.
 package identity
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"code.runnerhub.dev/runnerhub/modules/errs"
+)
 
 // User is a person who signs in or calls the API.
 type User struct {
@@ -69,6 +74,29 @@ const (
 	AccessWrite                   // push, cancel and re-run
 	AccessAdmin                   // manage the repository's runners, tokens and webhooks
 )
+
+// String is Gitea's name of the mode: none, read, write or admin.
+func (m AccessMode) String() string {
+	switch {
+	case m >= AccessAdmin:
+		return "admin"
+	case m == AccessWrite:
+		return "write"
+	case m == AccessRead:
+		return "read"
+	}
+	return "none"
+}
+
+// ParseAccessMode reads Gitea's collaborator permission: read, write or admin.
+func ParseAccessMode(s string) (AccessMode, error) {
+	for _, m := range []AccessMode{AccessRead, AccessWrite, AccessAdmin} {
+		if s == m.String() {
+			return m, nil
+		}
+	}
+	return AccessNone, fmt.Errorf("%w: permission %q is not one of read, write, admin", errs.InvalidArgument, s)
+}
 
 // Operator is whoever runs the command line on the server: they can reach
 // the database anyway, so they act as an instance administrator who is no

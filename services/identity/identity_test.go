@@ -26,7 +26,7 @@ func TestCanManage_Rules(t *testing.T) {
 		require.NoError(t, err)
 		app, err := acc.CreateRepo(ctx, owner, acme, "app")
 		require.NoError(t, err)
-		_, err = acc.AddRepoAdmin(ctx, owner, app, "repoadmin")
+		_, err = acc.SetCollaborator(ctx, owner, app, "repoadmin", identity.AccessAdmin)
 		require.NoError(t, err)
 		self, err := acc.GetOwnerByID(ctx, alice.ID)
 		require.NoError(t, err)

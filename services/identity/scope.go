@@ -56,34 +56,43 @@ func (s Scope) String() string {
 	}
 }
 
-// CanManage reports whether u may manage the scope's runners and tokens:
-// admins everything; a user their own scope and their repositories; an org
-// owner the org and its repositories; a repo admin that repository.
-func CanManage(ctx context.Context, p Provider, u *User, s Scope) (bool, error) {
+// AccessOf grades what u may do in the scope: admins everything; a user
+// their own scope and their repositories, an org owner the org and its
+// repositories (AccessAdmin); in a repository, whatever the provider says
+// u was granted (RepoAccess). Outside a repository there is only managing
+// (AccessAdmin) or nothing.
+func AccessOf(ctx context.Context, p Provider, u *User, s Scope) (AccessMode, error) {
 	switch {
 	case u == nil:
-		return false, nil
+		return AccessNone, nil
 	case u.IsAdmin:
-		return true, nil
+		return AccessAdmin, nil
 	case s.Owner == nil:
-		return false, nil
+		return AccessNone, nil
 	}
 	ok, err := canManageOwner(ctx, p, u, s.Owner)
-	if err != nil || ok || s.Repo == nil {
-		return ok, err
+	switch {
+	case err != nil:
+		return AccessNone, err
+	case ok:
+		return AccessAdmin, nil
+	case s.Repo == nil:
+		return AccessNone, nil
 	}
-	mode, err := p.RepoAccess(ctx, s.Repo.ID, u.ID)
+	return p.RepoAccess(ctx, s.Repo.ID, u.ID)
+}
+
+// CanManage reports whether u may manage the scope's runners, tokens and
+// webhooks (AccessOf is AccessAdmin).
+func CanManage(ctx context.Context, p Provider, u *User, s Scope) (bool, error) {
+	mode, err := AccessOf(ctx, p, u, s)
 	return mode >= AccessAdmin, err
 }
 
 // CanRead reports whether u may read the scope's runs, jobs and logs: who
 // may manage it, and in a repository whoever was granted read access.
 func CanRead(ctx context.Context, p Provider, u *User, s Scope) (bool, error) {
-	ok, err := CanManage(ctx, p, u, s)
-	if err != nil || ok || u == nil || s.Repo == nil {
-		return ok, err
-	}
-	mode, err := p.RepoAccess(ctx, s.Repo.ID, u.ID)
+	mode, err := AccessOf(ctx, p, u, s)
 	return mode >= AccessRead, err
 }
 

@@ -127,14 +127,11 @@ func (Standalone) IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, er
 	return org_model.IsOrgOwner(ctx, orgID, userID)
 }
 
-// RepoAccess implements Provider. The standalone accounts grant only admin
-// so far (repository admins).
+// RepoAccess implements Provider: what the user was granted as a
+// collaborator (read, write or admin).
 func (Standalone) RepoAccess(ctx context.Context, repoID, userID int64) (AccessMode, error) {
-	ok, err := repo_model.IsRepoAdmin(ctx, repoID, userID)
-	if err != nil || !ok {
-		return AccessNone, err
-	}
-	return AccessAdmin, nil
+	mode, err := repo_model.CollaboratorMode(ctx, repoID, userID)
+	return AccessMode(mode), err
 }
 
 // OrgsOwnedBy implements Provider.
@@ -156,7 +153,7 @@ func (Standalone) OrgsOwnedBy(ctx context.Context, userID int64) ([]*Owner, erro
 
 // ReposAdministeredBy implements Provider.
 func (s Standalone) ReposAdministeredBy(ctx context.Context, userID int64) ([]*Repo, error) {
-	ids, err := repo_model.GetRepoIDsAdministeredBy(ctx, userID)
+	ids, err := repo_model.GetRepoIDsGranted(ctx, userID, int(AccessAdmin))
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +165,16 @@ func (s Standalone) ReposOf(ctx context.Context, ownerID int64) ([]*Repo, error)
 	return s.findRepos(ctx, repo_model.FindRepositoriesOptions{OwnerIDs: []int64{ownerID}})
 }
 
-func (Standalone) findRepos(ctx context.Context, opts repo_model.FindRepositoriesOptions) ([]*Repo, error) {
+func (s Standalone) findRepos(ctx context.Context, opts repo_model.FindRepositoriesOptions) ([]*Repo, error) {
 	rs, err := repo_model.FindRepositories(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
+	return s.withOwners(ctx, rs)
+}
+
+// withOwners turns stored repositories into Repos, reading their owners at once.
+func (Standalone) withOwners(ctx context.Context, rs []*repo_model.Repository) ([]*Repo, error) {
 	ownerIDs := make([]int64, 0, len(rs))
 	for _, r := range rs {
 		ownerIDs = append(ownerIDs, r.OwnerID)

@@ -87,7 +87,7 @@ func (s Standalone) DeleteUser(ctx context.Context, name string) (*User, error) 
 		if err := org_model.RemoveUserOwnerships(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := repo_model.RemoveUserAdminships(ctx, u.ID); err != nil {
+		if err := repo_model.RemoveUserCollaborations(ctx, u.ID); err != nil {
 			return err
 		}
 		return user_model.DeleteUserRow(ctx, u.ID)

@@ -30,7 +30,7 @@ func TestStandalone_ListChangePasswordDelete(t *testing.T) {
 		require.NoError(t, err)
 		app, err := acc.CreateRepo(ctx, identity.Operator, acme, "app")
 		require.NoError(t, err)
-		_, err = acc.AddRepoAdmin(ctx, identity.Operator, app, "helper")
+		_, err = acc.SetCollaborator(ctx, identity.Operator, app, "helper", identity.AccessAdmin)
 		require.NoError(t, err)
 		_, err = acc.CreateRepo(ctx, identity.Operator, &identity.Owner{ID: solo.ID, Name: solo.Name}, "own")
 		require.NoError(t, err)

@@ -71,8 +71,8 @@ func (s *Service) GetHook(ctx context.Context, scope identity.Scope, id int64) (
 }
 
 // ListHooks lists the webhooks of scope.
-func (s *Service) ListHooks(ctx context.Context, scope identity.Scope) ([]*webhook_model.Webhook, error) {
-	return webhook_model.FindWebhooks(ctx, scope.OwnerID(), scope.RepoID())
+func (s *Service) ListHooks(ctx context.Context, scope identity.Scope, page db.Page) ([]*webhook_model.Webhook, int64, error) {
+	return webhook_model.FindWebhooks(ctx, scope.OwnerID(), scope.RepoID(), page)
 }
 
 // DeleteHook removes a webhook of scope and its delivery history.

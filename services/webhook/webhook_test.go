@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
+	"code.runnerhub.dev/runnerhub/models/db"
 	repo_model "code.runnerhub.dev/runnerhub/models/repo"
 	user_model "code.runnerhub.dev/runnerhub/models/user"
 	webhook_model "code.runnerhub.dev/runnerhub/models/webhook"
@@ -359,7 +360,7 @@ func TestHooks_ValidateAndKeepTheSecretSealed(t *testing.T) {
 			assert.True(t, errors.Is(err, errs.InvalidArgument), "%+v: %v", tc.in, err)
 			assert.ErrorContains(t, err, tc.want)
 		}
-		hooks, err := f.hooks.ListHooks(ctx, f.repoScope())
+		hooks, _, err := f.hooks.ListHooks(ctx, f.repoScope(), db.Page{})
 		require.NoError(t, err)
 		assert.Empty(t, hooks, "refused input stores nothing")
 

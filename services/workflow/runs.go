@@ -10,9 +10,36 @@ import (
 	"code.runnerhub.dev/runnerhub/modules/errs"
 )
 
-// ListRuns lists a repository's runs, newest first, with the total count.
-func (s *Service) ListRuns(ctx context.Context, repoID int64, statuses []actions_model.Status, page, pageSize int) ([]*actions_model.Run, int64, error) {
-	return actions_model.FindRuns(ctx, actions_model.FindRunsOptions{RepoID: repoID, Statuses: statuses, Page: page, PageSize: pageSize})
+// RunFilter selects runs for ListRuns, as GitHub's run filters do. A nil
+// list selects any value, an empty one none; each list matches any of its
+// values.
+type RunFilter struct {
+	Statuses []actions_model.Status
+	Events   []string
+	Branches []string // branch names; "refs/heads/" is implied
+	ActorIDs []int64  // the users who started the runs
+	HeadSHAs []string
+	// CreatedFrom and CreatedBefore bound the creation time in Unix seconds,
+	// [from, before); nil: no bound.
+	CreatedFrom, CreatedBefore *int64
+	Page, PageSize             int
+}
+
+// ListRuns lists a repository's runs that pass f, newest first, with the
+// total count.
+func (s *Service) ListRuns(ctx context.Context, repoID int64, f RunFilter) ([]*actions_model.Run, int64, error) {
+	opts := actions_model.FindRunsOptions{
+		RepoID: repoID, Statuses: f.Statuses, Events: f.Events, TriggerUserIDs: f.ActorIDs, CommitSHAs: f.HeadSHAs,
+		CreatedFrom: f.CreatedFrom, CreatedBefore: f.CreatedBefore, Page: f.Page, PageSize: f.PageSize,
+	}
+	if f.Branches != nil {
+		// A run's ref is stored as given: "refs/heads/main", or a bare name.
+		opts.Refs = make([]string, 0, 2*len(f.Branches))
+		for _, b := range f.Branches {
+			opts.Refs = append(opts.Refs, "refs/heads/"+b, b)
+		}
+	}
+	return actions_model.FindRuns(ctx, opts)
 }
 
 // GetRun returns a run of the scope.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,7 +40,7 @@ func newAuthzWorld(t *testing.T, s *testserver.Server) *authzWorld {
 	require.NoError(t, err)
 	app, err := acc.CreateRepo(s.Ctx, users["orgowner"], acme, "app")
 	require.NoError(t, err)
-	_, err = acc.AddRepoAdmin(s.Ctx, users["orgowner"], app, "repoadmin")
+	_, err = acc.SetCollaborator(s.Ctx, users["orgowner"], app, "repoadmin", identity.AccessAdmin)
 	require.NoError(t, err)
 
 	w.scopes["/api/v1/admin"] = identity.InstanceScope
@@ -131,6 +130,8 @@ func TestAPIAuthz_Table(t *testing.T) {
 					switch {
 					case caller == "anonymous":
 						want = http.StatusUnauthorized
+					case !mayManage(caller, prefix) && prefix == "/api/v1/repos/acme/app":
+						want = http.StatusNotFound // no caller here reads a repository they do not manage: it does not exist for them
 					case !mayManage(caller, prefix):
 						want = http.StatusForbidden
 					case prefix == "/api/v1/user" && act.ownedByAlice && caller != "alice":
@@ -200,7 +201,7 @@ func TestAPIAuthz_AccountRoutes(t *testing.T) {
 			{"POST", "/api/v1/orgs/acme/repos", uniq("repo"), map[string]int{"admin": 201, "orgowner": 201}},
 			{"POST", "/api/v1/orgs/nope/repos", uniq("repo"), map[string]int{"admin": 404, "orgowner": 404, "repoadmin": 404, "alice": 404, "stranger": 404}},
 			{"PUT", "/api/v1/repos/acme/app/collaborators/carol", func() any { return map[string]string{"permission": "admin"} },
-				map[string]int{"admin": 204, "orgowner": 204, "repoadmin": 204}},
+				map[string]int{"admin": 204, "orgowner": 204, "repoadmin": 204, "alice": 404, "stranger": 404}},
 			{"POST", "/api/v1/admin/users", func() any {
 				return map[string]any{"username": fmt.Sprintf("u%d", nextID()), "email": "u@example.com", "password": "long-enough"}
 			}, map[string]int{"admin": 201}},
@@ -230,21 +231,56 @@ func TestAPIAuthz_AccountRoutes(t *testing.T) {
 	}, func(o *options.Options) { o.API.RateLimit = 0 })
 }
 
-// TestAPIAuthz_CollaboratorGrantsRepoOnly: after PUT collaborators, alice
-// manages acme/app's runners and nothing else of acme.
+// TestAPIAuthz_CollaboratorGrantsRepoOnly: PUT collaborators grades
+// alice's access to acme/app as Gitea does, and grants nothing else of acme.
+// One rule throughout: a repository alice may not read is 404 to her; one
+// she reads but may not do this in is 403.
 func TestAPIAuthz_CollaboratorGrantsRepoOnly(t *testing.T) {
 	s := testserver.Start(t, sqliteOnly())
 	w := newAuthzWorld(t, s)
-	alice := w.callers["alice"]
-	require.Equal(t, http.StatusForbidden, alice.do(t, "GET", "/api/v1/repos/acme/app/actions/runners", nil).Status)
-	res := w.callers["orgowner"].do(t, "PUT", "/api/v1/repos/acme/app/collaborators/alice", map[string]string{"permission": "admin"})
-	require.Equal(t, http.StatusNoContent, res.Status, "%s", res.Body)
-	assert.Equal(t, http.StatusOK, alice.do(t, "GET", "/api/v1/repos/acme/app/actions/runners", nil).Status)
-	assert.Equal(t, http.StatusForbidden, alice.do(t, "GET", "/api/v1/orgs/acme/actions/runners", nil).Status)
+	alice, owner := w.callers["alice"], w.callers["orgowner"]
+	app := "/api/v1/repos/acme/app"
+	runID := startRun(t, owner, "acme/app", twoJobWorkflow)
+	run := fmt.Sprintf("%s/actions/runs/%d", app, runID)
+	grant := func(permission string) {
+		t.Helper()
+		res := owner.do(t, "PUT", app+"/collaborators/alice", map[string]string{"permission": permission})
+		require.Equal(t, http.StatusNoContent, res.Status, "%s", res.Body)
+	}
+	type call struct{ method, path string }
+	read, write, manage := call{"GET", run + "/jobs"}, call{"POST", run + "/cancel"}, call{"GET", app + "/actions/runners"}
+	for _, step := range []struct {
+		grant string // "" before any grant
+		want  [3]int // read, write, manage
+	}{
+		{"", [3]int{404, 404, 404}},
+		{"read", [3]int{200, 403, 403}},
+		{"write", [3]int{200, 202, 403}},
+		{"admin", [3]int{200, 409, 200}}, // 409: cancelled already, past the permission check
+	} {
+		if step.grant != "" {
+			grant(step.grant)
+		}
+		for i, c := range []call{read, write, manage} {
+			res := alice.do(t, c.method, c.path, nil)
+			assert.Equal(t, step.want[i], res.Status, "%s %s with %q: %s", c.method, c.path, step.grant, res.Body)
+		}
+	}
+	var repo struct {
+		FullName    string `json:"full_name"`
+		Permissions struct{ Admin, Push, Pull bool }
+	}
+	alice.do(t, "GET", app, nil).decode(t, &repo)
+	assert.Equal(t, "acme/app", repo.FullName)
+	assert.Equal(t, struct{ Admin, Push, Pull bool }{true, true, true}, repo.Permissions)
+	assert.Equal(t, http.StatusForbidden, alice.do(t, "GET", "/api/v1/orgs/acme/actions/runners", nil).Status, "nothing of the org")
 
-	res = w.callers["orgowner"].do(t, "PUT", "/api/v1/repos/acme/app/collaborators/alice", map[string]string{"permission": "write"})
+	res := owner.do(t, "PUT", app+"/collaborators/alice", map[string]string{"permission": "owner"})
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
-	assert.True(t, strings.Contains(res.message(t), "admin"), res.message(t))
-	res = w.callers["orgowner"].do(t, "PUT", "/api/v1/repos/acme/app/collaborators/ghost", map[string]string{"permission": "admin"})
+	assert.Contains(t, res.message(t), "read, write, admin")
+	res = owner.do(t, "PUT", app+"/collaborators/ghost", map[string]string{"permission": "admin"})
 	assert.Equal(t, http.StatusNotFound, res.Status)
+	res = owner.do(t, "DELETE", app+"/collaborators/alice", nil)
+	assert.Equal(t, http.StatusNoContent, res.Status)
+	assert.Equal(t, http.StatusNotFound, alice.do(t, "GET", run+"/jobs", nil).Status, "the grant is gone")
 }

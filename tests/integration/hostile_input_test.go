@@ -163,6 +163,13 @@ func TestHostile_SQLInRESTFilters(t *testing.T) {
 			func(p string) string { return "/api/v1/repos/octo/app/actions/runs/" + p + "/jobs" },
 			func(p string) string { return "/api/v1/repos/octo/app/actions/jobs/" + p },
 			func(p string) string { return "/api/v1/admin/hooks?page=" + p },
+			func(p string) string {
+				return "/api/v1/repos/octo/app/actions/runs?actor=" + p + "&branch=" + p + "&event=" + p + "&head_sha=" + p
+			},
+			func(p string) string { return "/api/v1/repos/octo/app/actions/runs?created=" + p },
+			func(p string) string { return "/api/v1/repos/octo/app/actions/runs?created=>=" + p },
+			func(p string) string { return "/api/v1/admin/actions/runners?disabled=" + p + "&name=" + p },
+			func(p string) string { return "/api/v1/orgs/" + p + "/repos" },
 		}
 		for _, probe := range sqlProbes {
 			for _, path := range paths {

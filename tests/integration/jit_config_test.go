@@ -162,7 +162,7 @@ func TestJITConfigAPI_GroupManagersForTheirGroupOnly(t *testing.T) {
 			{"the org's default group", w.dev, org, 0, http.StatusForbidden},
 			{"another org", w.dev, "/orgs/other", otherGroup.ID, http.StatusForbidden},
 			{"the instance", w.dev, "/admin", 0, http.StatusForbidden},
-			{"a repository of the org", w.dev, "/repos/acme/app", 0, http.StatusForbidden},
+			{"a repository of the org", w.dev, "/repos/acme/app", 0, http.StatusNotFound}, // one they may not read: it does not exist for them
 			{"a stranger, the manager's group", w.stranger, org, mine.ID, http.StatusForbidden},
 			{"nobody", anonymous, org, mine.ID, http.StatusUnauthorized},
 		} {

@@ -45,7 +45,7 @@ func TestJobLogsAPI_ReadersReadGiteaText(t *testing.T) {
 			require.NoError(t, err)
 			other, err := accounts.CreateRepo(s.Ctx, owner, ownerScope, "other")
 			require.NoError(t, err)
-			accounts.grantRead(app, reader)
+			accounts.grantRead(t, app, reader)
 			repo := testserver.Repo{OwnerID: owner.ID, RepoID: app.ID, Owner: "octo", Name: "app"}
 
 			r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "r", []string{"ubuntu-latest"}, false)

@@ -28,7 +28,7 @@ func TestPages_ReadersReadRunsAndLogsButDoNotChangeThem(t *testing.T) {
 	require.NoError(t, err)
 	app, err := accounts.CreateRepo(s.Ctx, owner, ownerScope, "app")
 	require.NoError(t, err)
-	accounts.grantRead(app, reader)
+	accounts.grantRead(t, app, reader)
 	repo := testserver.Repo{OwnerID: owner.ID, RepoID: app.ID, Owner: "octo", Name: "app"}
 	r := s.Register(t, s.RegistrationToken(t, identity.InstanceScope), "r", []string{"ubuntu-latest"}, false)
 	jobID, _ := runJobWithLog(t, s, r, repo, logRows("row-", 3))
@@ -106,7 +106,7 @@ func TestPages_InheritedRunnerHidesJobsOfOtherRepositories(t *testing.T) {
 	require.NoError(t, err)
 	secret, err := accounts.CreateRepo(s.Ctx, owner, ownerScope, "secret-project")
 	require.NoError(t, err)
-	_, err = accounts.AddRepoAdmin(s.Ctx, owner, app, "appadmin")
+	_, err = accounts.SetCollaborator(s.Ctx, owner, app, "appadmin", identity.AccessAdmin)
 	require.NoError(t, err)
 	r := instanceRunner(t, s, "shared", false, "linux")
 	s.QueueJobs(t, testserver.Repo{OwnerID: owner.ID, RepoID: secret.ID, Owner: "octo", Name: "secret-project"}, []string{"linux"})

@@ -16,24 +16,24 @@ import (
 	"code.runnerhub.dev/runnerhub/tests/testserver"
 )
 
-// readerAccounts are the standalone accounts with read access granted on
-// top, as a host that embeds Runnerhub grants it to collaborators: the
-// standalone store itself knows only admins.
+// readerAccounts are the standalone accounts, served as a host's identity
+// provider would be, with helpers that grant repository access.
 type readerAccounts struct {
 	identity.Standalone
-	readers map[[2]int64]bool // {repo id, user id}
+	ctx context.Context
 }
 
-func (a *readerAccounts) RepoAccess(ctx context.Context, repoID, userID int64) (identity.AccessMode, error) {
-	if a.readers[[2]int64{repoID, userID}] {
-		return identity.AccessRead, nil
-	}
-	return a.Standalone.RepoAccess(ctx, repoID, userID)
+// grant gives u mode on repo, as a collaborator.
+func (a *readerAccounts) grant(t *testing.T, repo *identity.Repo, u *identity.User, mode identity.AccessMode) {
+	t.Helper()
+	_, err := a.SetCollaborator(a.ctx, identity.Operator, repo, u.Name, mode)
+	require.NoError(t, err)
 }
 
 // grantRead makes u a reader of repo.
-func (a *readerAccounts) grantRead(repo *identity.Repo, u *identity.User) {
-	a.readers[[2]int64{repo.ID, u.ID}] = true
+func (a *readerAccounts) grantRead(t *testing.T, repo *identity.Repo, u *identity.User) {
+	t.Helper()
+	a.grant(t, repo, u, identity.AccessRead)
 }
 
 // startWithReaders serves Runnerhub on b with readerAccounts as the host's
@@ -48,7 +48,7 @@ func startWithReaders(t *testing.T, b dbtest.Backend) (*testserver.Server, *read
 	t.Cleanup(func() { _ = x.Close() })
 	ctx := db.WithEngine(context.Background(), x)
 	require.NoError(t, migrations.Migrate(ctx, x, migrations.Standalone))
-	accounts := &readerAccounts{Standalone: identity.NewStandalone(), readers: map[[2]int64]bool{}}
+	accounts := &readerAccounts{Standalone: identity.NewStandalone(), ctx: ctx}
 	ts := httptest.NewUnstartedServer(nil)
 	o.Server.RootURL = "http://" + ts.Listener.Addr().String() + "/"
 	app, err := runnerhub.New(ctx, runnerhub.Config{Engine: x, Options: o, Identity: accounts})

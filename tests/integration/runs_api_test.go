@@ -63,7 +63,7 @@ func TestRunsAPI_IntakeReadsAndCancel(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.Contains(t, res.message(t), `needs "nope"`)
 		res = stranger.do(t, "POST", base+"/runs", map[string]any{"workflow": twoJobWorkflow})
-		assert.Equal(t, http.StatusForbidden, res.Status)
+		assert.Equal(t, http.StatusNotFound, res.Status, "a repository the caller may not read does not exist for them")
 
 		runID := startRun(t, admin, "acme/app", twoJobWorkflow)
 		var run runJSON
@@ -84,7 +84,7 @@ func TestRunsAPI_IntakeReadsAndCancel(t *testing.T) {
 		assert.EqualValues(t, 1, runs.TotalCount)
 		admin.do(t, "GET", base+"/runs?status=in_progress", nil).decode(t, &runs)
 		assert.EqualValues(t, 0, runs.TotalCount)
-		assert.Equal(t, http.StatusUnprocessableEntity, admin.do(t, "GET", base+"/runs?status=sleeping", nil).Status)
+		assert.Equal(t, http.StatusBadRequest, admin.do(t, "GET", base+"/runs?status=sleeping", nil).Status)
 
 		var jobs jobListJSON
 		admin.do(t, "GET", base+"/runs/"+strconv.FormatInt(runID, 10)+"/jobs", nil).decode(t, &jobs)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"code.runnerhub.dev/runnerhub/models/db"
 	webhook_model "code.runnerhub.dev/runnerhub/models/webhook"
 	"code.runnerhub.dev/runnerhub/options"
 	"code.runnerhub.dev/runnerhub/tests/testserver"
@@ -52,7 +53,7 @@ func TestWebhook_TenantsTarpitsDoNotStallAnotherOwner(t *testing.T) {
 		for i := range 20 {
 			addHookAt(t, admin, "/orgs/tenant", fmt.Sprintf("%s/hook/%d", tp.URL, i), "")
 		}
-		hooks, err := webhook_model.FindWebhooks(s.Ctx, tenant.ID, 0)
+		hooks, _, err := webhook_model.FindWebhooks(s.Ctx, tenant.ID, 0, db.Page{})
 		require.NoError(t, err)
 		require.Len(t, hooks, 20)
 		const backlog = 5000

@@ -76,7 +76,7 @@ func (a *API) listAccessTokens(w http.ResponseWriter, r *http.Request) {
 	for i, t := range ts {
 		out[i] = toAPIAccessToken(t, "")
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

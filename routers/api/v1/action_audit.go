@@ -54,6 +54,6 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, sc identity.Scop
 			OwnerID: e.OwnerID, RepoID: e.RepoID, CreatedAt: time.Unix(e.Created, 0).UTC(),
 		}
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }

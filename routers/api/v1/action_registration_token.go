@@ -82,16 +82,21 @@ func (a *API) toAPINamedToken(t *actions_model.RunnerToken) apiNamedToken {
 }
 
 func (a *API) listRegistrationTokens(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	ts, err := a.Actions.ListRegistrationTokens(r.Context(), sc)
+	p, err := a.ParsePagination(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	out := apiNamedTokenList{Tokens: make([]apiNamedToken, len(ts)), TotalCount: int64(len(ts))}
+	ts, total, err := a.Actions.ListRegistrationTokens(r.Context(), sc, p.DB())
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	out := apiNamedTokenList{Tokens: make([]apiNamedToken, len(ts)), TotalCount: total}
 	for i, t := range ts {
 		out.Tokens[i] = a.toAPINamedToken(t)
 	}
-	SetTotalCount(w, out.TotalCount)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

@@ -67,13 +67,23 @@ func (a *API) registerRunnerRoutes() {
 	a.HandleRunnerScoped("DELETE", AllScopes, "/actions/runners/{id}", a.deleteRunner)
 }
 
+// listRunners takes Gitea's ?disabled=true|false and GitHub's ?name=.
 func (a *API) listRunners(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
 	p, err := a.ParsePagination(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	rs, total, err := a.Actions.ListRunners(r.Context(), sc, p.Page, p.PageSize)
+	f := actions_service.RunnerFilter{Page: p.Page, PageSize: p.PageSize}
+	q := r.URL.Query()
+	if f.Disabled, err = boolParam(q, "disabled"); err == nil {
+		f.Name, err = singleParam(q, "name")
+	}
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	rs, total, err := a.Actions.ListRunners(r.Context(), sc, f)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -82,7 +92,7 @@ func (a *API) listRunners(w http.ResponseWriter, r *http.Request, sc identity.Sc
 	for i, rn := range rs {
 		out.Runners[i] = toAPIRunner(rn)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

@@ -122,7 +122,7 @@ func (a *API) HandleRunnerScoped(method string, kinds ScopeKinds, suffix string,
 		a.Handle(method+" "+p.prefix+suffix, func(w http.ResponseWriter, r *http.Request) {
 			sc, err := a.ResolveScope(r.Context(), r, kind)
 			if err == nil {
-				err = identity.CheckManage(r.Context(), a.Identity, Caller(r), sc)
+				err = a.authorize(r, sc, identity.AccessAdmin)
 			}
 			if err != nil && kind&(OrgScope|AdminScope) != 0 && !isNotFound(err) {
 				if id, perr := PathID(r, "id"); perr == nil {
@@ -210,7 +210,7 @@ func (a *API) listRunnerGroups(w http.ResponseWriter, r *http.Request, sc identi
 	for i, g := range gs {
 		out.RunnerGroups[i] = a.toAPIRunnerGroup(sc, g)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -360,9 +360,9 @@ func (a *API) listRunnerGroupRepos(w http.ResponseWriter, r *http.Request, sc id
 	}
 	out := apiRepoList{TotalCount: total, Repositories: make([]apiRepo, len(repos))}
 	for i, repo := range repos {
-		out.Repositories[i] = toAPIRepo(repo)
+		out.Repositories[i] = a.toAPIRepo(repo, nil)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -413,7 +413,7 @@ func (a *API) listRunnerGroupOrgs(w http.ResponseWriter, r *http.Request, sc ide
 	for i, o := range orgs {
 		out.Organizations[i] = toAPIOrg(o)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -459,7 +459,7 @@ func (a *API) listRunnerGroupRunners(w http.ResponseWriter, r *http.Request, sc 
 	for i, rn := range rs {
 		out.Runners[i] = toAPIRunner(rn)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -491,21 +491,26 @@ type apiManagerList struct {
 }
 
 func (a *API) listRunnerGroupManagers(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
+	p, err := a.ParsePagination(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	id, err := groupID(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	us, err := a.Actions.ListRunnerGroupManagers(r.Context(), sc, id)
+	us, total, err := a.Actions.ListRunnerGroupManagers(r.Context(), sc, id, p.DB())
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	out := apiManagerList{TotalCount: int64(len(us)), Managers: make([]apiUser, len(us))}
+	out := apiManagerList{TotalCount: total, Managers: make([]apiUser, len(us))}
 	for i, u := range us {
 		out.Managers[i] = toAPIUser(u)
 	}
-	SetTotalCount(w, out.TotalCount)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

@@ -23,7 +23,7 @@
 //			return
 //		}
 //		... call one service function with sc.OwnerID(), sc.RepoID() ...
-//		SetTotalCount(w, total)
+//		a.SetPage(w, r, page, total) // X-Total-Count and Link
 //		WriteJSON(w, http.StatusOK, out)
 //	}
 //
@@ -112,15 +112,19 @@ func (a *API) routes() {
 	})
 }
 
-// ServeHTTP authenticates the caller, applies the rate limit and routes.
+// ServeHTTP authenticates the caller, applies the rate limit (and tells the
+// caller where they stand in X-RateLimit-*), and routes; answers to GETs
+// carry an ETag (conditionalWriter).
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u, method, authErr := a.authenticate(r)
 	key := "ip:" + clientaddr.OfRequest(r) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
 	}
-	if ok, wait := a.limiter.Allow(key); !ok {
-		writeRateLimited(w, r, wait)
+	quota := a.limiter.Take(key)
+	setRateLimit(w, quota)
+	if !quota.Allowed {
+		writeRateLimited(w, r, quota.Wait)
 		return
 	}
 	var tooMany *identity.TooManyAttempts
@@ -136,7 +140,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if u != nil { // the audit log records who changed what, from where
 		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)})
 	}
-	a.mux.ServeHTTP(w, r.WithContext(ctx))
+	a.mux.ServeHTTP(conditional(w, r), r.WithContext(ctx))
 }
 
 // Handle registers a route for any authenticated caller. pattern is a

@@ -81,7 +81,12 @@ func (o hookOption) input() (webhook_service.HookInput, error) {
 }
 
 func (a *API) listHooks(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
-	hooks, err := a.Webhooks.ListHooks(r.Context(), sc)
+	p, err := a.ParsePagination(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	hooks, total, err := a.Webhooks.ListHooks(r.Context(), sc, p.DB())
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -90,7 +95,7 @@ func (a *API) listHooks(w http.ResponseWriter, r *http.Request, sc identity.Scop
 	for i, h := range hooks {
 		out[i] = toAPIHook(h)
 	}
-	SetTotalCount(w, int64(len(out)))
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -231,7 +236,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request, sc identity
 	for i, t := range ts {
 		out[i] = toAPIDelivery(t, false)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 

@@ -12,10 +12,13 @@ import (
 
 func (a *API) registerJobRoutes() {
 	a.HandleScopedRead("GET", RepoScope, "/actions/jobs/{job}", a.getJob)
-	a.HandleScoped("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/jobs/{job}/cancel", a.cancelJob)
 	// The scope's queue: ?status=queued&labels=linux,x64 is what an
-	// autoscaler with runners of those labels would have to start for.
-	a.HandleScoped("GET", AllScopes, "/actions/jobs", a.listJobs)
+	// autoscaler with runners of those labels would have to start for. A
+	// repository's readers read its jobs; an owner's or the instance's
+	// jobs are their managers'.
+	a.HandleScopedRead("GET", RepoScope, "/actions/jobs", a.listJobs)
+	a.HandleScoped("GET", AdminScope|OrgScope|UserScope, "/actions/jobs", a.listJobs)
 }
 
 // apiJobList is GitHub's list of workflow jobs.
@@ -63,8 +66,13 @@ func (a *API) writeJob(w http.ResponseWriter, r *http.Request, status int, job *
 
 func (a *API) listJobs(w http.ResponseWriter, r *http.Request, sc identity.Scope) {
 	f := workflow_service.JobFilter{}
-	if l := r.URL.Query().Get("labels"); l != "" {
-		f.Labels = strings.Split(l, ",")
+	labels, err := listParam(r.URL.Query(), "labels")
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	for _, l := range labels { // comma-separated, and the parameter repeated
+		f.Labels = append(f.Labels, strings.Split(l, ",")...)
 	}
 	a.writeJobs(w, r, sc, f)
 }
@@ -76,7 +84,7 @@ func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	if f.Statuses, err = parseStatusFilter(r, jobStatuses); err != nil {
+	if f.Statuses, err = statusParam(r.URL.Query()); err != nil {
 		WriteError(w, r, err)
 		return
 	}
@@ -91,6 +99,6 @@ func (a *API) writeJobs(w http.ResponseWriter, r *http.Request, sc identity.Scop
 		WriteError(w, r, err)
 		return
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, apiJobList{TotalCount: total, Jobs: views})
 }

@@ -11,12 +11,13 @@ import (
 
 // registerRerunRoutes serves re-runs as GitHub names them (and Gitea's
 // path for one job of a run). Each starts a new attempt of a finished run
-// and answers 201 with the run; a run still under way is 409.
+// and answers 201 with the run; a run still under way is 409. The
+// repository's writers may.
 func (a *API) registerRerunRoutes() {
-	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/rerun", a.rerunRun)
-	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/rerun-failed-jobs", a.rerunFailedJobs)
-	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/jobs/{job}/rerun", a.rerunJob)
-	a.HandleScoped("POST", RepoScope, "/actions/jobs/{job}/rerun", a.rerunJob)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs/{run}/rerun", a.rerunRun)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs/{run}/rerun-failed-jobs", a.rerunFailedJobs)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs/{run}/jobs/{job}/rerun", a.rerunJob)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/jobs/{job}/rerun", a.rerunJob)
 }
 
 func (a *API) rerunRun(w http.ResponseWriter, r *http.Request, sc identity.Scope) {

@@ -13,13 +13,25 @@ import (
 	"time"
 
 	"code.runnerhub.dev/runnerhub/modules/errs"
+	"code.runnerhub.dev/runnerhub/modules/ratelimit"
 )
 
-// WriteJSON writes v as the JSON body with status.
+// WriteJSON writes v as the JSON body with status. A 200 answer to a GET
+// carries an ETag, and is 304 with no body when If-None-Match names it.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode api response", "err", err)
+		status, body = http.StatusInternalServerError, []byte(`{"message":"internal error"}`)
+	}
+	body = append(body, '\n')
+	if notModified(w, status, body) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if _, err := w.Write(body); err != nil {
 		slog.Warn("write api response", "err", err)
 	}
 }
@@ -80,6 +92,20 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		msg = strings.TrimPrefix(msg, s.kind.Error()+": ") // the status already says the kind
 	}
 	WriteJSON(w, status, apiError{Message: msg})
+}
+
+// setRateLimit tells the caller where their quota stands, in GitHub's
+// headers (KEDA backs off on them). A server without a limit sends none.
+func setRateLimit(w http.ResponseWriter, q ratelimit.Quota) {
+	if q.Limit == 0 {
+		return
+	}
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(q.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(q.Remaining))
+	h.Set("X-RateLimit-Used", strconv.Itoa(q.Limit-q.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(q.Reset.UnixMilli())/1000)), 10))
+	h.Set("X-RateLimit-Resource", "core")
 }
 
 func writeRateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration) {

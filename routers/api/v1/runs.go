@@ -3,7 +3,6 @@ package v1
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	actions_model "code.runnerhub.dev/runnerhub/models/actions"
 	"code.runnerhub.dev/runnerhub/modules/errs"
@@ -15,12 +14,13 @@ import (
 // registerWorkflowRoutes serves runs, jobs and webhooks: the GitHub-shaped
 // reads autoscalers use, the intake, cancel, and Gitea's webhook API.
 func (a *API) registerWorkflowRoutes() {
-	a.HandleScoped("POST", RepoScope, "/actions/runs", a.createRun)
+	// Writers start runs (as a push would) and cancel them.
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs", a.createRun)
 	// The repository's readers read its runs and jobs, as on Gitea.
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs", a.listRuns)
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}", a.getRun)
 	a.HandleScopedRead("GET", RepoScope, "/actions/runs/{run}/jobs", a.listRunJobs)
-	a.HandleScoped("POST", RepoScope, "/actions/runs/{run}/cancel", a.cancelRun)
+	a.HandleScopedWrite("POST", RepoScope, "/actions/runs/{run}/cancel", a.cancelRun)
 	a.registerJobRoutes()
 	a.registerHookRoutes()
 }
@@ -94,12 +94,13 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request, sc identity.Scope
 		WriteError(w, r, err)
 		return
 	}
-	statuses, err := parseStatusFilter(r, runStatuses)
+	f, err := a.parseRunFilter(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	runs, total, err := a.Workflows.ListRuns(r.Context(), sc.RepoID(), statuses, p.Page, p.PageSize)
+	f.Page, f.PageSize = p.Page, p.PageSize
+	runs, total, err := a.Workflows.ListRuns(r.Context(), sc.RepoID(), f)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -114,7 +115,7 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request, sc identity.Scope
 		}
 		out.WorkflowRuns = append(out.WorkflowRuns, v)
 	}
-	SetTotalCount(w, total)
+	a.SetPage(w, r, p, total)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -171,49 +172,4 @@ func (a *API) writeRun(w http.ResponseWriter, r *http.Request, status int, run *
 		return
 	}
 	WriteJSON(w, status, v)
-}
-
-// The ?status= values GitHub accepts that mean something here, for runs and
-// for jobs. A run is never blocked; a job waiting on its needs is "waiting".
-var (
-	doneStatuses = []actions_model.Status{actions_model.StatusSuccess, actions_model.StatusFailure, actions_model.StatusCancelled, actions_model.StatusSkipped}
-	conclusions  = map[string][]actions_model.Status{
-		"completed": doneStatuses,
-		"success":   {actions_model.StatusSuccess},
-		"failure":   {actions_model.StatusFailure},
-		"cancelled": {actions_model.StatusCancelled},
-		"skipped":   {actions_model.StatusSkipped},
-	}
-	runStatuses = withConclusions(map[string][]actions_model.Status{
-		"queued":      {actions_model.StatusWaiting},
-		"requested":   {actions_model.StatusWaiting},
-		"pending":     {actions_model.StatusWaiting},
-		"waiting":     {actions_model.StatusWaiting},
-		"in_progress": {actions_model.StatusRunning},
-	})
-	jobStatuses = withConclusions(map[string][]actions_model.Status{
-		"queued":      {actions_model.StatusWaiting},
-		"waiting":     {actions_model.StatusBlocked},
-		"in_progress": {actions_model.StatusRunning},
-	})
-)
-
-func withConclusions(m map[string][]actions_model.Status) map[string][]actions_model.Status {
-	for k, v := range conclusions {
-		m[k] = v
-	}
-	return m
-}
-
-// parseStatusFilter reads ?status=; empty means any status.
-func parseStatusFilter(r *http.Request, allowed map[string][]actions_model.Status) ([]actions_model.Status, error) {
-	s := r.URL.Query().Get("status")
-	if s == "" {
-		return nil, nil
-	}
-	st, ok := allowed[s]
-	if !ok {
-		return nil, fmt.Errorf("%w: status %s is not one of queued, waiting, in_progress, completed, success, failure, cancelled, skipped", errs.InvalidArgument, strconv.Quote(s))
-	}
-	return st, nil
 }

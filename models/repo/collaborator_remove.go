@@ -12,8 +12,8 @@ func CountReposOwnedBy(ctx context.Context, ownerID int64) (int64, error) {
 	return n, db.Wrap(err)
 }
 
-// RemoveUserAdminships drops every repository administration of the user.
-func RemoveUserAdminships(ctx context.Context, userID int64) error {
-	_, err := db.GetEngine(ctx).Where("user_id = ?", userID).Delete(new(RepoAdmin))
+// RemoveUserCollaborations drops every repository access the user was granted.
+func RemoveUserCollaborations(ctx context.Context, userID int64) error {
+	_, err := db.GetEngine(ctx).Where("user_id = ?", userID).Delete(new(Collaborator))
 	return db.Wrap(err)
 }

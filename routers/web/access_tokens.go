@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"time"
 
@@ -53,9 +54,7 @@ func (w *Web) renderAccessTokens(rw http.ResponseWriter, r *http.Request, status
 		rows[i] = tokenRow{AccessToken: t, Expired: t.IsExpired(now)}
 	}
 	data := map[string]any{"Title": "Access tokens", "Tokens": rows, "BaseURL": applicationsURL, "ScopeChoices": scopeChoices}
-	for k, v := range extra {
-		data[k] = v
-	}
+	maps.Copy(data, extra)
 	w.render(rw, r, status, "applications", data)
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 
 	"code.runnerhub.dev/runnerhub/modules/clientaddr"
@@ -48,9 +49,7 @@ func (w *Web) changePasswordPage(rw http.ResponseWriter, r *http.Request) {
 
 func (w *Web) renderChangePassword(rw http.ResponseWriter, r *http.Request, status int, extra map[string]any) {
 	data := map[string]any{"Title": "Change password", "Forced": signedIn(r).MustChangePassword}
-	for k, v := range extra {
-		data[k] = v
-	}
+	maps.Copy(data, extra)
 	w.render(rw, r, status, "change_password", data)
 }
 

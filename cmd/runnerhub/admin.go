@@ -46,13 +46,13 @@ func adminCommand() *cli.Command {
 					mustChangePasswordCommand(),
 					adminLeaf("user delete", "delete a user with their access tokens (refused while they own repositories or are an organization's last owner)", "--username U", adminDeleteUser,
 						str("username", "the user", true)),
-					adminLeaf("user create", "create a user", "--username U (--password P | --random-password) [--email E] [--admin] [--must-change-password]", adminCreateUser,
+					withBefore(checkCreatePassword, adminLeaf("user create", "create a user", "--username U (--password P | --random-password) [--email E] [--admin] [--must-change-password]", adminCreateUser,
 						str("username", "the user's login name", true),
 						str("password", "the user's password (8 to 72 bytes)", false),
 						&cli.BoolFlag{Name: "random-password", Usage: "generate the password and print it (instead of --password)"},
 						str("email", "the user's email address", false),
 						&cli.BoolFlag{Name: "admin", Usage: "make the user an instance administrator"},
-						mustChangeFlag()),
+						mustChangeFlag())),
 					adminLeaf("user generate-access-token", "make an access token for the API and print it", "--username U [--token-name N] [--scopes S] [--expires-in 720h] [--raw]", adminGenerateAccessToken,
 						str("username", "the token's user", true),
 						&cli.StringFlag{Name: "token-name", Aliases: []string{"t"}, Value: "cli", Usage: "the token's name, unique per user"},
@@ -142,16 +142,34 @@ func mustChangeFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "must-change-password", Usage: "make the user change the password at their next web sign-in"}
 }
 
+// withBefore has c check its flags with check before it touches the database.
+func withBefore(check func(cmd *cli.Command) error, c *cli.Command) *cli.Command {
+	c.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+		if err := check(cmd); err != nil {
+			return ctx, fmt.Errorf("%w (see '%s --help')", err, cmd.FullName())
+		}
+		return ctx, nil
+	}
+	return c
+}
+
+// checkCreatePassword: create takes exactly one of --password and --random-password.
+func checkCreatePassword(cmd *cli.Command) error {
+	given, random := strings.TrimSpace(cmd.String("password")) != "", cmd.Bool("random-password")
+	switch {
+	case given && random:
+		return errors.New("give --password or --random-password, not both")
+	case !given && !random:
+		return errors.New("--password (or --random-password) is required")
+	}
+	return nil
+}
+
 func adminCreateUser(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
 	random := v["random-password"] == "true"
 	password := v["password"]
-	switch {
-	case random && password != "":
-		return errors.New("give --password or --random-password, not both")
-	case random:
+	if random {
 		password = identity.RandomPassword()
-	case strings.TrimSpace(password) == "":
-		return errors.New("--password (or --random-password) is required")
 	}
 	u, err := acc.CreateUser(ctx, identity.CreateUserInput{
 		Name: v["username"], Password: password, Email: v["email"], IsAdmin: v["admin"] == "true",

@@ -29,8 +29,11 @@ func mustChangePasswordCommand() *cli.Command {
 			in := identity.MustChangePasswordInput{
 				Names: cmd.Args().Slice(), All: cmd.Bool("all"), Exclude: cmd.StringSlice("exclude"), Unset: cmd.Bool("unset"),
 			}
-			if !in.All && len(in.Names) == 0 {
+			switch {
+			case !in.All && len(in.Names) == 0:
 				return fmt.Errorf("name users or give --all (see '%s --help')", cmd.FullName())
+			case in.All && len(in.Names) > 0:
+				return fmt.Errorf("name users or give --all, not both (see '%s --help')", cmd.FullName())
 			}
 			return adminDo(ctx, cmd.String("config"), func(ctx context.Context, acc identity.Standalone, _ adminFlags, out io.Writer) error {
 				n, err := acc.SetMustChangePassword(ctx, in)

@@ -88,6 +88,7 @@ var steps = []Step{
 	{19, "rename the webhook tables to action_webhook and action_hook_task (Gitea has tables of those names)", v0019RenameWebhookTables, nil},
 	{20, "keep runner tokens and task logs that Gitea left (legacy_token_hash, legacy_log_filename)", v0020AddLegacyCredentials, nil},
 	{25, "create runner groups, their repositories and managers; default groups for existing runners", v0025CreateRunnerGroups, nil},
+	{28, "mark runners made from a JIT config", v0028AddRunnerJIT, nil},
 	{30, "add must_change_password to standalone users", nil, v0030AddUserMustChangePassword},
 	{31, "add scopes to personal access tokens (existing ones keep all)", nil, v0031AddAccessTokenScope},
 }

@@ -160,6 +160,7 @@ func fill(r *reader, o *Options) error {
 	r.duration("actions", "MAINTENANCE_INTERVAL", &a.MaintenanceInterval)
 	r.duration("actions", "TASK_STALE_AFTER", &a.TaskStaleAfter)
 	r.duration("actions", "EPHEMERAL_IDLE_AFTER", &a.EphemeralIdleAfter)
+	r.duration("actions", "JIT_UNUSED_AFTER", &a.JITUnusedAfter)
 	r.duration("actions", "REMOVE_OFFLINE_RUNNERS_AFTER", &a.RemoveOfflineRunnersAfter)
 	r.duration("actions", "WAITING_JOB_MAX_AGE", &a.WaitingJobMaxAge)
 	r.str("actions", "LEGACY_LOG_PATH", &a.LegacyLogPath)

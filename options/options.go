@@ -160,6 +160,9 @@ type Actions struct {
 	// EphemeralIdleAfter: an ephemeral runner that registered this long ago
 	// and never took a job is removed.
 	EphemeralIdleAfter time.Duration // EPHEMERAL_IDLE_AFTER
+	// JITUnusedAfter: a runner made from a JIT config this long ago that
+	// never took its job is removed, and its config stops working.
+	JITUnusedAfter time.Duration // JIT_UNUSED_AFTER
 	// RemoveOfflineRunnersAfter: a non-ephemeral runner offline this long is
 	// removed. Off by default: a removed runner must be registered again.
 	RemoveOfflineRunnersAfter time.Duration // REMOVE_OFFLINE_RUNNERS_AFTER
@@ -270,6 +273,7 @@ func Default() *Options {
 			MaintenanceInterval:        time.Minute,
 			TaskStaleAfter:             10 * time.Minute,
 			EphemeralIdleAfter:         24 * time.Hour,
+			JITUnusedAfter:             10 * time.Minute,
 			WaitingJobMaxAge:           24 * time.Hour,
 			RemoveUnusedLabelSetsAfter: time.Hour,
 			QueueSampleInterval:        time.Minute,
@@ -354,7 +358,7 @@ func (o *Options) Validate() error {
 	if o.API.DefaultPagingNum <= 0 || o.API.MaxResponseItems < o.API.DefaultPagingNum {
 		errs = append(errs, errors.New("[api] DEFAULT_PAGING_NUM must be positive and at most MAX_RESPONSE_ITEMS"))
 	}
-	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 || a.RemoveUnusedLabelSetsAfter < 0 {
+	if a := o.Actions; a.MaintenanceInterval < 0 || a.TaskStaleAfter < 0 || a.EphemeralIdleAfter < 0 || a.JITUnusedAfter < 0 || a.RemoveOfflineRunnersAfter < 0 || a.WaitingJobMaxAge < 0 || a.RemoveUnusedLabelSetsAfter < 0 {
 		errs = append(errs, errors.New("[actions] maintenance interval and ages must not be negative"))
 	}
 	if a := o.Actions.RemoveUnusedLabelSetsAfter; a > 0 && a < minRemoveUnusedLabelSetsAfter {

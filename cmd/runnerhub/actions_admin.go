@@ -102,6 +102,7 @@ func actionsAdminCommands() []*cli.Command {
 				actionsLeaf("runners disable", "stop giving a runner new tasks", "--id N", runnersSetDisabled(true), idFlag("runner")),
 				actionsLeaf("runners enable", "give a disabled runner tasks again", "--id N", runnersSetDisabled(false), idFlag("runner")),
 				actionsLeaf("runners delete", "remove a runner; its token stops working", "--id N", runnersDelete, idFlag("runner")),
+				runnersGenerateJITCommand(),
 			},
 		},
 		{

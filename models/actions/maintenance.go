@@ -126,3 +126,13 @@ func FindJobsWaitingSince(ctx context.Context, cutoff int64, limit int) ([]*RunJ
 	err := db.GetEngine(ctx).Where("status = ? AND queued < ?", StatusWaiting, cutoff).Asc("id").Limit(limit).Find(&js)
 	return js, db.Wrap(err)
 }
+
+// FindUnusedJITRunners returns up to limit live runners made from a JIT
+// config before cutoff that never took a job; DeleteIdleEphemeralRunner
+// removes them, since every JIT runner is ephemeral.
+func FindUnusedJITRunners(ctx context.Context, cutoff int64, limit int) ([]*Runner, error) {
+	var rs []*Runner
+	err := db.GetEngine(ctx).Where("deleted = 0 AND jit = ? AND task_count = 0 AND created < ?", true, cutoff).
+		Asc("id").Limit(limit).Find(&rs)
+	return rs, db.Wrap(err)
+}

@@ -139,53 +139,75 @@ func (t *JobTargets) Len() int { return len(t.OwnerIDs) + len(t.RepoIDs) }
 const targetsPerStatement = 200
 
 // FindWaitingJobIDs returns up to limit waiting jobs with the given label key
-// in the scope, oldest first. It is a seek on idx_action_run_job_claim, or
-// for a scoped runner on idx_action_run_job_claim_owner or _repo.
+// in the scope, oldest first: one seek on idx_action_run_job_claim, or for a
+// scoped runner on idx_action_run_job_claim_owner or _repo.
 func FindWaitingJobIDs(ctx context.Context, labelKey string, scope JobScope, limit int) ([]int64, error) {
-	sess := db.GetEngine(ctx).Table("action_run_job").Cols("id").
-		Where("status = ? AND label_key = ?", StatusWaiting, labelKey)
-	if scope.RepoID != 0 {
-		sess = sess.And("repo_id = ?", scope.RepoID)
-	} else if scope.OwnerID != 0 {
-		sess = sess.And("owner_id = ?", scope.OwnerID)
+	var seek claimSeek
+	switch {
+	case scope.RepoID != 0:
+		seek = claimSeek{col: "repo_id", id: scope.RepoID}
+	case scope.OwnerID != 0:
+		seek = claimSeek{col: "owner_id", id: scope.OwnerID}
 	}
+	query, args := seek.sql(ctx, labelKey, 0, limit)
 	var ids []int64
-	err := sess.Asc("id").Limit(limit).Find(&ids)
+	err := db.GetEngine(ctx).SQL(query, args...).Find(&ids)
 	return ids, db.Wrap(err)
 }
 
-// FindWaitingJobIDsOfTargets is FindWaitingJobIDs for a runner of a
-// selected group: one such seek per target, all in one statement, merged
-// by id. Each seek keeps the scope's owner as well: a repository that moved
-// to another owner since it was added to a group serves that group no longer.
-func FindWaitingJobIDsOfTargets(ctx context.Context, labelKey string, scope JobScope, targets *JobTargets, limit int) ([]int64, error) {
-	type part struct {
-		col string
-		id  int64
+// claimSeek is one seek for waiting jobs: on the claim index of col when
+// col is set (repo_id or owner_id), else on the unscoped claim index.
+type claimSeek struct {
+	col string
+	id  int64
+}
+
+// sql is the seek's statement for limit jobs of labelKey, oldest first.
+// A repository's seek also keeps ownerID when it is set: a repository
+// that moved to another owner since it was added to a group serves that
+// group no longer.
+func (s claimSeek) sql(ctx context.Context, labelKey string, ownerID int64, limit int) (string, []any) {
+	index := "idx_action_run_job_claim"
+	if s.col != "" {
+		index += "_" + strings.TrimSuffix(s.col, "_id")
 	}
-	parts := make([]part, 0, targets.Len())
+	var b strings.Builder
+	args := []any{StatusWaiting, labelKey}
+	fmt.Fprintf(&b, "SELECT id FROM %s WHERE status = ? AND label_key = ?", db.TableUsingIndex(ctx, "action_run_job", index))
+	if s.col != "" {
+		fmt.Fprintf(&b, " AND %s = ?", s.col)
+		args = append(args, s.id)
+	}
+	if ownerID != 0 && s.col == "repo_id" {
+		b.WriteString(" AND owner_id = ?")
+		args = append(args, ownerID)
+	}
+	fmt.Fprintf(&b, " ORDER BY id LIMIT %d", limit)
+	return b.String(), args
+}
+
+// FindWaitingJobIDsOfTargets is FindWaitingJobIDs for a runner of a
+// selected group: one seek per target, all in one statement, merged by id.
+func FindWaitingJobIDsOfTargets(ctx context.Context, labelKey string, scope JobScope, targets *JobTargets, limit int) ([]int64, error) {
+	seeks := make([]claimSeek, 0, targets.Len())
 	for _, id := range targets.RepoIDs {
-		parts = append(parts, part{"repo_id", id})
+		seeks = append(seeks, claimSeek{"repo_id", id})
 	}
 	for _, id := range targets.OwnerIDs {
-		parts = append(parts, part{"owner_id", id})
+		seeks = append(seeks, claimSeek{"owner_id", id})
 	}
 	var ids []int64
-	for start := 0; start < len(parts); start += targetsPerStatement {
-		chunk := parts[start:min(start+targetsPerStatement, len(parts))]
+	for start := 0; start < len(seeks); start += targetsPerStatement {
+		chunk := seeks[start:min(start+targetsPerStatement, len(seeks))]
 		var b strings.Builder
-		args := make([]any, 0, len(chunk)*5+1)
-		for i, p := range chunk {
+		var args []any
+		for i, s := range chunk {
 			if i > 0 {
 				b.WriteString(" UNION ALL ")
 			}
-			fmt.Fprintf(&b, "SELECT id FROM (SELECT id FROM action_run_job WHERE status = ? AND label_key = ? AND %s = ?", p.col)
-			args = append(args, StatusWaiting, labelKey, p.id)
-			if scope.OwnerID != 0 && p.col == "repo_id" {
-				b.WriteString(" AND owner_id = ?")
-				args = append(args, scope.OwnerID)
-			}
-			fmt.Fprintf(&b, " ORDER BY id LIMIT %d) c%d", limit, i)
+			query, a := s.sql(ctx, labelKey, scope.OwnerID, limit)
+			fmt.Fprintf(&b, "SELECT id FROM (%s) c%d", query, i)
+			args = append(args, a...)
 		}
 		fmt.Fprintf(&b, " ORDER BY id LIMIT %d", limit)
 		var found []int64

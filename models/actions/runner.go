@@ -27,13 +27,17 @@ type Runner struct {
 	Disabled            bool   `xorm:"NOT NULL DEFAULT false"`
 	RunnerGroupID       int64  `xorm:"INDEX NOT NULL DEFAULT 0"` // its scope's runner group; 0 for a repository runner
 	Ephemeral           bool   `xorm:"NOT NULL DEFAULT false"`
-	Capabilities        string `xorm:"TEXT"`               // JSON array of what the runner says it supports
-	TaskCount           int64  `xorm:"NOT NULL DEFAULT 0"` // tasks ever claimed
-	LastOnline          int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
-	LastActive          int64  `xorm:"NOT NULL DEFAULT 0"`
-	Created             int64  `xorm:"created"`
-	Updated             int64  `xorm:"updated"`
-	Deleted             int64  `xorm:"INDEX NOT NULL DEFAULT 0"` // unix time of removal; 0 while live
+	// JIT marks a runner made from a JIT config: created ephemeral and
+	// registered by the server, removed sooner than other ephemeral runners
+	// when it never takes its job.
+	JIT          bool   `xorm:"'jit' NOT NULL DEFAULT false"`
+	Capabilities string `xorm:"TEXT"`               // JSON array of what the runner says it supports
+	TaskCount    int64  `xorm:"NOT NULL DEFAULT 0"` // tasks ever claimed
+	LastOnline   int64  `xorm:"INDEX NOT NULL DEFAULT 0"`
+	LastActive   int64  `xorm:"NOT NULL DEFAULT 0"`
+	Created      int64  `xorm:"created"`
+	Updated      int64  `xorm:"updated"`
+	Deleted      int64  `xorm:"INDEX NOT NULL DEFAULT 0"` // unix time of removal; 0 while live
 }
 
 func (Runner) TableName() string { return "action_runner" }

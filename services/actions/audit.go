@@ -12,20 +12,21 @@ import (
 
 // What the audit log records, by action.
 const (
-	AuditTokenCreated    = "registration_token.created"
-	AuditTokenReset      = "registration_token.reset"
-	AuditTokenDisabled   = "registration_token.disabled"
-	AuditTokenEnabled    = "registration_token.enabled"
-	AuditTokenDeleted    = "registration_token.deleted"
-	AuditRunnerRegister  = "runner.registered"
-	AuditRunnerDisabled  = "runner.disabled"
-	AuditRunnerEnabled   = "runner.enabled"
-	AuditRunnerDeleted   = "runner.deleted"
-	AuditRunnerDereg     = "runner.deregistered"
-	AuditRunnerRetired   = "runner.retired" // an ephemeral runner after its job
-	auditTargetToken     = "registration_token"
-	auditTargetRunner    = "runner"
-	maxAuditActorNameLen = 255
+	AuditTokenCreated     = "registration_token.created"
+	AuditTokenReset       = "registration_token.reset"
+	AuditTokenDisabled    = "registration_token.disabled"
+	AuditTokenEnabled     = "registration_token.enabled"
+	AuditTokenDeleted     = "registration_token.deleted"
+	AuditRunnerRegister   = "runner.registered"
+	AuditRunnerDisabled   = "runner.disabled"
+	AuditRunnerEnabled    = "runner.enabled"
+	AuditRunnerDeleted    = "runner.deleted"
+	AuditRunnerDereg      = "runner.deregistered"
+	AuditRunnerRetired    = "runner.retired"              // an ephemeral runner after its job
+	AuditRunnerJITCreated = "runner.jit_config_generated" // made by the server, config handed out
+	auditTargetToken      = "registration_token"
+	auditTargetRunner     = "runner"
+	maxAuditActorNameLen  = 255
 )
 
 // Actor is who asks for a change, as the routers learn it: a signed-in

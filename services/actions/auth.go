@@ -163,8 +163,17 @@ func (s *Service) touch(ctx context.Context, r *actions_model.Runner) error {
 	if now-r.LastOnline < touchEvery {
 		return nil
 	}
+	silent := now - r.LastOnline
 	r.LastOnline = now
 	s.runners.update(r.UUID, func(c *actions_model.Runner) { c.LastOnline = now })
+	if stale := int64(s.opts.TaskStaleAfter / time.Second); stale > 0 && silent >= stale/2 {
+		// A runner first in touch (a JIT runner's first call may be its
+		// claim) or back after a long silence may take a task with this
+		// very call: its stored contact is written at once, lest the
+		// maintenance loop take the task for a silent runner's while the
+		// batch waits.
+		return actions_model.TouchRunner(ctx, r.ID, now)
+	}
 	return s.contacts.add(ctx, r.ID, now)
 }
 

@@ -17,6 +17,7 @@ const (
 	MaintenanceStaleTaskRequeued    = "stale_task_requeued"
 	MaintenanceTaskTimedOut         = "task_timed_out"
 	MaintenanceIdleEphemeralRemoved = "idle_ephemeral_runner_removed"
+	MaintenanceUnusedJITRemoved     = "unused_jit_runner_removed"
 	MaintenanceOfflineRunnerRemoved = "offline_runner_removed"
 	MaintenanceWaitingJobCancelled  = "waiting_job_cancelled"
 	MaintenanceLabelSetRemoved      = "unused_label_set_removed"
@@ -49,6 +50,7 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceReport, error)
 		{o.TaskStaleAfter, s.endStaleTasks},
 		{o.JobTimeout, s.endTimedOutTasks},
 		{o.EphemeralIdleAfter, s.removeIdleEphemeralRunners},
+		{o.JITUnusedAfter, s.removeUnusedJITRunners},
 		{o.RemoveOfflineRunnersAfter, s.removeOfflineRunners},
 		{o.WaitingJobMaxAge, s.cancelOldWaitingJobs},
 		{o.RemoveUnusedLabelSetsAfter, s.removeUnusedLabelSets}, // after the rules that end jobs
@@ -223,15 +225,30 @@ func (s *Service) endTimedOutTasks(ctx context.Context, cutoff int64, rep Mainte
 // removeIdleEphemeralRunners removes ephemeral runners registered before
 // cutoff that never took a job.
 func (s *Service) removeIdleEphemeralRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
-	rs, err := actions_model.FindIdleEphemeralRunners(ctx, cutoff, maintenanceBatch)
+	return s.removeNeverUsed(ctx, actions_model.FindIdleEphemeralRunners, cutoff, rep, MaintenanceIdleEphemeralRemoved, "ephemeral and never took a job")
+}
+
+// removeUnusedJITRunners removes the runners made from a JIT config
+// before cutoff that never took their job, so that a config handed out and
+// never used stops working soon.
+func (s *Service) removeUnusedJITRunners(ctx context.Context, cutoff int64, rep MaintenanceReport) error {
+	return s.removeNeverUsed(ctx, actions_model.FindUnusedJITRunners, cutoff, rep, MaintenanceUnusedJITRemoved, "made from a JIT config and never took a job")
+}
+
+// removeNeverUsed removes the ephemeral runners find returns, each only
+// while it still never took a job.
+func (s *Service) removeNeverUsed(ctx context.Context, find func(context.Context, int64, int) ([]*actions_model.Runner, error),
+	cutoff int64, rep MaintenanceReport, kind, reason string,
+) error {
+	rs, err := find(ctx, cutoff, maintenanceBatch)
 	if err != nil {
 		return err
 	}
-	return s.removeRunners(ctx, rs, rep, MaintenanceIdleEphemeralRemoved,
+	return s.removeRunners(ctx, rs, rep, kind,
 		func(ctx context.Context, r *actions_model.Runner) (bool, error) {
 			return actions_model.DeleteIdleEphemeralRunner(ctx, r.ID, s.now().Unix()) // false once it took a job
 		},
-		func(*actions_model.Runner) string { return "ephemeral and never took a job" })
+		func(*actions_model.Runner) string { return reason })
 }
 
 // removeOfflineRunners removes non-ephemeral runners out of touch since

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,6 +110,7 @@ func TestAPIAuthz_Table(t *testing.T) {
 			{"GET", "/actions/runners/registration-tokens/%d", w.token, nil, http.StatusOK, true},
 			{"PATCH", "/actions/runners/registration-tokens/%d", w.token, map[string]bool{"disabled": true}, http.StatusOK, true},
 			{"DELETE", "/actions/runners/registration-tokens/%d", w.token, nil, http.StatusNoContent, true},
+			{"POST", "/actions/runners/generate-jitconfig", nil, map[string]any{"name": "jit", "labels": []string{"linux"}}, http.StatusCreated, false},
 		}
 		callers := []string{"anonymous", "admin", "orgowner", "repoadmin", "alice", "stranger"}
 		prefixes := []string{"/api/v1/admin", "/api/v1/orgs/acme", "/api/v1/repos/acme/app", "/api/v1/user"}
@@ -121,7 +123,9 @@ func TestAPIAuthz_Table(t *testing.T) {
 					}
 					body := act.body
 					if m, ok := body.(map[string]any); ok { // names must differ per row
-						body = map[string]any{"name": fmt.Sprintf("%v-%d", m["name"], nextID())}
+						named := maps.Clone(m)
+						named["name"] = fmt.Sprintf("%v-%d", m["name"], nextID())
+						body = named
 					}
 					want := act.ok
 					switch {

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -90,6 +91,13 @@ LOG_SQL = true
 	require.Equal(t, http.StatusOK, status, body)
 	orgDefault := jsonField(t, body, "token")
 	secrets = append(secrets, named, orgDefault)
+	status, body = api(http.MethodPost, "/api/v1/orgs/acme/actions/runners/generate-jitconfig", auth, `{"name":"jit","labels":["linux"]}`)
+	require.Equal(t, http.StatusCreated, status, body)
+	jitConfig := jsonField(t, body, "encoded_jit_config")
+	jitFile, err := base64.StdEncoding.DecodeString(jitConfig)
+	require.NoError(t, err)
+	jitToken := jsonField(t, string(jitFile), "token")
+	secrets = append(secrets, jitConfig, jitToken)
 
 	rpc := srv.rpcURL()
 	runner := registerAt(t, rpc, named, "worker", false)
@@ -97,8 +105,11 @@ LOG_SQL = true
 	secrets = append(secrets, runner.token, other.token)
 	ctx := context.Background()
 	c := runner.client(rpc)
-	_, err := c.Declare(ctx, connect.NewRequest(&runnerv1.DeclareRequest{Version: "v1", Labels: []string{"linux"}}))
+	_, err = c.Declare(ctx, connect.NewRequest(&runnerv1.DeclareRequest{Version: "v1", Labels: []string{"linux"}}))
 	require.NoError(t, err)
+	jit := &procRunner{uuid: jsonField(t, string(jitFile), "uuid"), token: jitToken}
+	_, err = jit.client(rpc).Declare(ctx, connect.NewRequest(&runnerv1.DeclareRequest{Version: "v1", Labels: []string{"linux"}}))
+	require.NoError(t, err, "the JIT config's runner is in touch")
 	status, body = api(http.MethodPost, "/api/v1/repos/acme/app/actions/runs", auth,
 		`{"workflow":"on: push\njobs:\n  build:\n    runs-on: linux\n    steps:\n      - run: echo hi\n"}`)
 	require.Equal(t, http.StatusCreated, status, body)

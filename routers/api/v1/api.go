@@ -99,6 +99,7 @@ func (a *API) routes() {
 	a.registerOrgRoutes()
 	a.registerRepoRoutes()
 	a.registerRunnerRoutes()
+	a.registerJITConfigRoutes()
 	a.registerRunnerGroupRoutes()
 	a.registerRegistrationTokenRoutes()
 	a.registerAuditRoutes()

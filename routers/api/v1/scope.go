@@ -38,6 +38,22 @@ type ScopedHandler func(w http.ResponseWriter, r *http.Request, sc identity.Scop
 // the scope is resolved from the path (404 when the org, owner or repo does
 // not exist) and the caller must manage it (403 otherwise).
 func (a *API) HandleScoped(method string, kinds ScopeKinds, suffix string, h ScopedHandler) {
+	a.handleScopes(method, kinds, suffix, h, func(r *http.Request, sc identity.Scope) error {
+		return identity.CheckManage(r.Context(), a.Identity, Caller(r), sc)
+	})
+}
+
+// HandleScopeResolved registers a route like HandleScoped, but leaves to
+// h's service call the check of who may call it, for routes whose rights
+// depend on the request body (generate-jitconfig: a runner group's managers
+// for their group). The caller is signed in (Handle).
+func (a *API) HandleScopeResolved(method string, kinds ScopeKinds, suffix string, h ScopedHandler) {
+	a.handleScopes(method, kinds, suffix, h, func(*http.Request, identity.Scope) error { return nil })
+}
+
+// handleScopes registers h under each prefix of kinds, after resolving the
+// scope and passing check.
+func (a *API) handleScopes(method string, kinds ScopeKinds, suffix string, h ScopedHandler, check func(*http.Request, identity.Scope) error) {
 	for _, p := range scopePrefixes {
 		if kinds&p.kind == 0 {
 			continue
@@ -46,7 +62,7 @@ func (a *API) HandleScoped(method string, kinds ScopeKinds, suffix string, h Sco
 		a.Handle(method+" "+p.prefix+suffix, func(w http.ResponseWriter, r *http.Request) {
 			sc, err := a.ResolveScope(r.Context(), r, kind)
 			if err == nil {
-				err = identity.CheckManage(r.Context(), a.Identity, Caller(r), sc)
+				err = check(r, sc)
 			}
 			if err != nil {
 				WriteError(w, r, err)

@@ -92,6 +92,8 @@ var steps = []Step{
 	{27, "grade repository access as Gitea's collaborators do (read, write, admin): repo_collaborator replaces repo_admin", nil, v0027AddRepoCollaborators},
 	{28, "mark runners made from a JIT config", v0028AddRunnerJIT, nil},
 	{29, "create the runners of provisioner pools: their slots, leases and failed starts", v0029CreatePoolRunners, nil},
+	{30, "add must_change_password to standalone users", nil, v0030AddUserMustChangePassword},
+	{31, "add scopes to personal access tokens (existing ones keep all)", nil, v0031AddAccessTokenScope},
 }
 
 // Steps returns the ordered steps, for a host that runs them inside its own

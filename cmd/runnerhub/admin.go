@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -39,23 +39,28 @@ func adminCommand() *cli.Command {
 				UsageText: "runnerhub admin user command [options]",
 				Commands: []*cli.Command{
 					adminLeaf("user list", "list the users", "[--output json]", adminListUsers, outputFlag()),
-					adminLeaf("user change-password", "set a user's password", "--username U --password P", adminChangePassword,
+					adminLeaf("user change-password", "set a user's password and sign them out of the web pages everywhere", "--username U --password P [--must-change-password]", adminChangePassword,
 						str("username", "the user", true),
-						str("password", "the new password (8 to 72 bytes)", true)),
+						str("password", "the new password (8 to 72 bytes)", true),
+						mustChangeFlag()),
+					mustChangePasswordCommand(),
 					adminLeaf("user delete", "delete a user with their access tokens (refused while they own repositories or are an organization's last owner)", "--username U", adminDeleteUser,
 						str("username", "the user", true)),
-					adminLeaf("user create", "create a user", "--username U --password P [--email E] [--admin]", adminCreateUser,
+					withBefore(checkCreatePassword, adminLeaf("user create", "create a user", "--username U (--password P | --random-password) [--email E] [--admin] [--must-change-password]", adminCreateUser,
 						str("username", "the user's login name", true),
-						str("password", "the user's password (8 to 72 bytes)", true),
+						str("password", "the user's password (8 to 72 bytes)", false),
+						&cli.BoolFlag{Name: "random-password", Usage: "generate the password and print it (instead of --password)"},
 						str("email", "the user's email address", false),
-						&cli.BoolFlag{Name: "admin", Usage: "make the user an instance administrator"}),
-					adminLeaf("user generate-access-token", "make an access token for the API and print it", "--username U [--token-name N] [--expires-in 720h]", adminGenerateAccessToken,
+						&cli.BoolFlag{Name: "admin", Usage: "make the user an instance administrator"},
+						mustChangeFlag())),
+					adminLeaf("user generate-access-token", "make an access token for the API and print it", "--username U [--token-name N] [--scopes S] [--expires-in 720h] [--raw]", adminGenerateAccessToken,
 						str("username", "the token's user", true),
 						&cli.StringFlag{Name: "token-name", Aliases: []string{"t"}, Value: "cli", Usage: "the token's name, unique per user"},
+						str("scopes", "comma-separated scopes, as Gitea names them: all, read:repository, write:organization, read:admin, ... (default: all)", false),
 						str("expires-in", "lifetime such as 720h; never expires when empty", false),
 						&cli.BoolFlag{Name: "raw", Usage: "print only the token, for scripts"}),
-					adminLeaf("user list-access-tokens", "list a user's access tokens (never the tokens themselves)", "--username U", adminListAccessTokens,
-						str("username", "the tokens' user", true)),
+					adminLeaf("user list-access-tokens", "list a user's access tokens with their scopes (never the tokens themselves)", "--username U [--output json]", adminListAccessTokens,
+						str("username", "the tokens' user", true), outputFlag()),
 					adminLeaf("user delete-access-token", "revoke one access token at once", "--username U --token ID-or-name", adminDeleteAccessToken,
 						str("username", "the token's user", true),
 						str("token", "the token's id or name", true)),
@@ -137,9 +142,45 @@ func adminDo(ctx context.Context, cfg string, do adminRun, v adminFlags, out io.
 	return do(db.WithEngine(ctx, x), identity.NewStandalone(), v, out)
 }
 
+// mustChangeFlag is --must-change-password of create and change-password.
+// It is off unless given, unlike Gitea's, so that a password the operator
+// sets keeps working as it did.
+func mustChangeFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "must-change-password", Usage: "make the user change the password at their next web sign-in"}
+}
+
+// withBefore has c check its flags with check before it touches the database.
+func withBefore(check func(cmd *cli.Command) error, c *cli.Command) *cli.Command {
+	c.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+		if err := check(cmd); err != nil {
+			return ctx, fmt.Errorf("%w (see '%s --help')", err, cmd.FullName())
+		}
+		return ctx, nil
+	}
+	return c
+}
+
+// checkCreatePassword: create takes exactly one of --password and --random-password.
+func checkCreatePassword(cmd *cli.Command) error {
+	given, random := strings.TrimSpace(cmd.String("password")) != "", cmd.Bool("random-password")
+	switch {
+	case given && random:
+		return errors.New("give --password or --random-password, not both")
+	case !given && !random:
+		return errors.New("--password (or --random-password) is required")
+	}
+	return nil
+}
+
 func adminCreateUser(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
+	random := v["random-password"] == "true"
+	password := v["password"]
+	if random {
+		password = identity.RandomPassword()
+	}
 	u, err := acc.CreateUser(ctx, identity.CreateUserInput{
-		Name: v["username"], Password: v["password"], Email: v["email"], IsAdmin: v["admin"] == "true",
+		Name: v["username"], Password: password, Email: v["email"], IsAdmin: v["admin"] == "true",
+		MustChangePassword: v["must-change-password"] == "true",
 	})
 	if err != nil {
 		return err
@@ -149,6 +190,12 @@ func adminCreateUser(ctx context.Context, acc identity.Standalone, v adminFlags,
 		kind = "admin user"
 	}
 	fmt.Fprintf(out, "created %s %s (id %d)\n", kind, u.Name, u.ID)
+	if random {
+		fmt.Fprintf(out, "generated password (shown this once): %s\n", password)
+	}
+	if u.MustChangePassword {
+		fmt.Fprintf(out, "%s must change it at their first web sign-in\n", u.Name)
+	}
 	return nil
 }
 
@@ -157,7 +204,7 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 	if err != nil {
 		return err
 	}
-	in := identity.AccessTokenInput{Name: v["token-name"]}
+	in := identity.AccessTokenInput{Name: v["token-name"], Scopes: []string{v["scopes"]}}
 	if in.Name == "" {
 		in.Name = "cli"
 	}
@@ -168,7 +215,7 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 		}
 		in.Expires = time.Now().Add(d)
 	}
-	_, token, err := acc.GenerateAccessToken(ctx, identity.Operator, u, in)
+	t, token, err := acc.GenerateAccessToken(ctx, identity.Operator, u, in)
 	if err != nil {
 		return err
 	}
@@ -176,7 +223,7 @@ func adminGenerateAccessToken(ctx context.Context, acc identity.Standalone, v ad
 		fmt.Fprintln(out, token)
 		return nil
 	}
-	fmt.Fprintf(out, "access token %q created for %s (shown this once): %s\n", in.Name, u.Name, token)
+	fmt.Fprintf(out, "access token %q with scopes %s created for %s (shown this once): %s\n", in.Name, t.Scope, u.Name, token)
 	return nil
 }
 
@@ -189,19 +236,22 @@ func adminListUsers(ctx context.Context, acc identity.Standalone, v adminFlags, 
 		us = []identity.UserInfo{}
 	}
 	p := printer{out: out, json: v["output"] == "json"}
-	return p.print(us, "ID\tNAME\tEMAIL\tADMIN\tPASSWORD\tCREATED", func(w io.Writer) {
+	return p.print(us, "ID\tNAME\tEMAIL\tADMIN\tPASSWORD\tMUST CHANGE PASSWORD\tCREATED", func(w io.Writer) {
 		for _, u := range us {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%t\t%t\t%s\n", u.ID, u.Name, u.Email, u.IsAdmin, u.HasPassword, time.Unix(u.Created, 0).UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "%d\t%s\t%s\t%t\t%t\t%t\t%s\n", u.ID, u.Name, u.Email, u.IsAdmin, u.HasPassword, u.MustChangePassword, time.Unix(u.Created, 0).UTC().Format(time.RFC3339))
 		}
 	})
 }
 
 func adminChangePassword(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
-	u, err := acc.ChangePassword(ctx, v["username"], v["password"])
+	u, err := acc.ChangePassword(ctx, v["username"], v["password"], v["must-change-password"] == "true")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "changed the password of %s\n", u.Name)
+	fmt.Fprintf(out, "changed the password of %s and ended their web sessions\n", u.Name)
+	if u.MustChangePassword {
+		fmt.Fprintf(out, "%s must change it at their next web sign-in\n", u.Name)
+	}
 	return nil
 }
 
@@ -214,6 +264,17 @@ func adminDeleteUser(ctx context.Context, acc identity.Standalone, v adminFlags,
 	return nil
 }
 
+// accessTokenRow is a token as list-access-tokens prints it.
+type accessTokenRow struct {
+	ID        int64    `json:"id"`
+	Name      string   `json:"name"`
+	LastEight string   `json:"token_last_eight"`
+	Scopes    []string `json:"scopes"`
+	Created   int64    `json:"created"`
+	Expires   int64    `json:"expires"` // 0: never
+	Expired   bool     `json:"expired"`
+}
+
 func adminListAccessTokens(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {
 	u, err := acc.GetUserByName(ctx, v["username"])
 	if err != nil {
@@ -223,20 +284,24 @@ func adminListAccessTokens(ctx context.Context, acc identity.Standalone, v admin
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tENDS WITH\tCREATED\tEXPIRES")
 	now := time.Now()
-	for _, t := range ts {
-		expires := "never"
-		if t.ExpiresUnix != 0 {
-			expires = time.Unix(t.ExpiresUnix, 0).UTC().Format(time.RFC3339)
-			if t.IsExpired(now) {
-				expires += " (expired)"
-			}
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, strconv.Quote(t.Name), t.LastEight, time.Unix(t.Created, 0).UTC().Format(time.RFC3339), expires)
+	rows := make([]accessTokenRow, len(ts))
+	for i, t := range ts {
+		rows[i] = accessTokenRow{ID: t.ID, Name: t.Name, LastEight: t.LastEight, Scopes: t.Scope.Names(), Created: t.Created, Expires: t.ExpiresUnix, Expired: t.IsExpired(now)}
 	}
-	return tw.Flush()
+	p := printer{out: out, json: v["output"] == "json"}
+	return p.print(rows, "ID\tNAME\tENDS WITH\tSCOPES\tCREATED\tEXPIRES", func(w io.Writer) {
+		for _, t := range rows {
+			expires := "never"
+			if t.Expires != 0 {
+				expires = time.Unix(t.Expires, 0).UTC().Format(time.RFC3339)
+				if t.Expired {
+					expires += " (expired)"
+				}
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, strconv.Quote(t.Name), t.LastEight, strings.Join(t.Scopes, ","), time.Unix(t.Created, 0).UTC().Format(time.RFC3339), expires)
+		}
+	})
 }
 
 func adminDeleteAccessToken(ctx context.Context, acc identity.Standalone, v adminFlags, out io.Writer) error {

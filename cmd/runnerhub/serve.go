@@ -25,7 +25,8 @@ func serveCommand() *cli.Command {
 		Usage:     "run the server: runner protocol, API, web pages and metrics",
 		UsageText: "runnerhub serve [-c app.ini]",
 		Description: "Migrates the database first, then listens on [server] HTTP_ADDR:HTTP_PORT\n" +
-			"until SIGINT or SIGTERM, then drains requests for SHUTDOWN_TIMEOUT.",
+			"until SIGINT or SIGTERM, then drains requests for SHUTDOWN_TIMEOUT. SIGHUP re-reads\n" +
+			"CERT_FILE and KEY_FILE under PROTOCOL = https, and is otherwise ignored.",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := unexpectedArgs(cmd); err != nil {
 				return err
@@ -52,14 +53,13 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 	if o.Server.RootURL == "" {
 		o.Server.RootURL = url
 	}
-	if cert != nil {
-		// Registered before serving, so a SIGHUP from then on reloads
-		// rather than ending the process.
-		hup := make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
-		go reloadOnHangUp(ctx, hup, cert, logger)
-	}
+	// Registered before serving, whatever the protocol, so a SIGHUP from
+	// then on (logrotate and service managers send one) reloads what can
+	// be reloaded rather than ending the process, as Go's default would.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangUp(ctx, hup, cert, logger)
 	rc, err := runnerhub.ConfigFor(x, o)
 	if err != nil {
 		_ = ln.Close()
@@ -100,13 +100,19 @@ func serve(ctx context.Context, cfg string, out io.Writer) error {
 }
 
 // reloadOnHangUp re-reads CERT_FILE and KEY_FILE on each SIGHUP until ctx
-// ends; a pair that does not load is logged and the old one kept.
+// ends; a pair that does not load is logged and the old one kept. Without
+// TLS (cert nil) there is nothing to reload: the signal is logged and
+// otherwise ignored.
 func reloadOnHangUp(ctx context.Context, hup <-chan os.Signal, cert *httpserver.Certificate, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
+			if cert == nil {
+				logger.Info("SIGHUP ignored: nothing to reload without PROTOCOL = https")
+				continue
+			}
 			if err := cert.Reload(); err != nil {
 				logger.Error("certificate not reloaded; serving the previous one", "err", err)
 				continue

@@ -18,8 +18,12 @@ type AccessToken struct {
 	TokenHash      string `xorm:"VARCHAR(64) UNIQUE NOT NULL"`
 	TokenLastEight string `xorm:"VARCHAR(8)"`         // shown in lists so a user can tell tokens apart
 	ExpiresUnix    int64  `xorm:"NOT NULL DEFAULT 0"` // 0: never
-	Created        int64  `xorm:"created"`
-	Updated        int64  `xorm:"updated"`
+	// Scope is what the token may do, in Gitea's spelling, normalized
+	// (services/identity.TokenScope); "" is "all", what tokens made before
+	// scopes existed have.
+	Scope   string `xorm:"VARCHAR(255) NOT NULL DEFAULT ''"`
+	Created int64  `xorm:"created"`
+	Updated int64  `xorm:"updated"`
 }
 
 // IsExpired reports whether the token's expiry has come at now (unix seconds).

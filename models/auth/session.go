@@ -43,6 +43,13 @@ func DeleteSessionByHash(ctx context.Context, hash string) error {
 	return db.Wrap(err)
 }
 
+// DeleteSessionsOf ends every session of the user: a changed password
+// signs them out everywhere.
+func DeleteSessionsOf(ctx context.Context, uid int64) error {
+	_, err := db.GetEngine(ctx).Where("uid = ?", uid).Delete(new(Session))
+	return db.Wrap(err)
+}
+
 // DeleteExpiredSessions removes sessions that ended before now.
 func DeleteExpiredSessions(ctx context.Context, now int64) error {
 	_, err := db.GetEngine(ctx).Where("expires_unix <= ?", now).Delete(new(Session))

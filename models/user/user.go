@@ -21,6 +21,9 @@ type User struct {
 	Email      string `xorm:"VARCHAR(255)"`
 	PasswdHash string `xorm:"VARCHAR(255)"` // modules/secret.HashPassword; empty: cannot sign in with a password
 	IsAdmin    bool   `xorm:"NOT NULL DEFAULT false"`
+	// MustChangePassword sends the user to change their password at the
+	// web sign-in before anything else; access tokens are unaffected.
+	MustChangePassword bool `xorm:"NOT NULL DEFAULT false"`
 }
 
 func (User) TableName() string { return "user" }

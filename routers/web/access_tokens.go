@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"time"
 
@@ -52,10 +53,8 @@ func (w *Web) renderAccessTokens(rw http.ResponseWriter, r *http.Request, status
 		t.Name = visible(t.Name)
 		rows[i] = tokenRow{AccessToken: t, Expired: t.IsExpired(now)}
 	}
-	data := map[string]any{"Title": "Access tokens", "Tokens": rows, "BaseURL": applicationsURL}
-	for k, v := range extra {
-		data[k] = v
-	}
+	data := map[string]any{"Title": "Access tokens", "Tokens": rows, "BaseURL": applicationsURL, "ScopeChoices": scopeChoices}
+	maps.Copy(data, extra)
 	w.render(rw, r, status, "applications", data)
 }
 
@@ -66,7 +65,13 @@ func (w *Web) createAccessToken(rw http.ResponseWriter, r *http.Request) {
 	if !requireSignIn(rw, r) {
 		return
 	}
-	in := identity.AccessTokenInput{Name: r.PostFormValue("name")}
+	in := identity.AccessTokenInput{Name: r.PostFormValue("name"), Scopes: r.PostForm["scope"]}
+	if len(in.Scopes) == 0 {
+		// On the API no scopes means all, as it did before scopes; on the
+		// page it would mean the user unticked every box.
+		w.renderAccessTokens(rw, r, http.StatusUnprocessableEntity, map[string]any{"TokenError": "Choose at least one scope (all, or what the token may read or write)."})
+		return
+	}
 	days, err := formInt(r, "expires_days")
 	if err != nil || days < 0 || days > maxAccessTokenDays {
 		w.renderAccessTokens(rw, r, http.StatusUnprocessableEntity, map[string]any{"TokenError": "Expiry must be a whole number of days from 0 (never) to 3650."})
@@ -83,6 +88,23 @@ func (w *Web) createAccessToken(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.renderAccessTokens(rw, r, http.StatusOK, map[string]any{"NewToken": token, "NewTokenName": visible(t.Name)})
 }
+
+// scopeChoice is a row of the page's scope checkboxes: a category the REST
+// API has routes in, with the names of its read and write scopes.
+type scopeChoice struct {
+	Category    string
+	Read, Write string
+}
+
+// scopeChoices are the categories Runnerhub's routes fall in; Gitea's
+// other categories reach nothing here, so the page does not offer them.
+var scopeChoices = func() []scopeChoice {
+	var out []scopeChoice
+	for _, c := range []identity.TokenCategory{identity.CategoryAdmin, identity.CategoryOrganization, identity.CategoryRepository, identity.CategoryUser} {
+		out = append(out, scopeChoice{Category: string(c), Read: identity.ScopeName(c, identity.TokenRead), Write: identity.ScopeName(c, identity.TokenWrite)})
+	}
+	return out
+}()
 
 // maxAccessTokenDays bounds the expiry a form may ask for: ten years.
 const maxAccessTokenDays = 3650

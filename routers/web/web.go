@@ -84,6 +84,7 @@ func New(d Deps) http.Handler {
 	w.registerHookPages(mux)
 	w.registerAuditPages(mux)
 	w.registerAccessTokenPages(mux)
+	w.registerPasswordPages(mux)
 	w.registerActionsPages(mux)
 	w.registerQueuePages(mux)
 	w.registerPoolPages(mux)
@@ -118,6 +119,10 @@ func (w *Web) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 			w.renderError(rw, r, http.StatusForbidden, "The form has expired or did not come from this site. Go back, reload the page and try again.")
 			return
 		}
+		if w.mustChangePasswordFirst(r) {
+			http.Redirect(rw, r, changePasswordURL, http.StatusSeeOther)
+			return
+		}
 		h(rw, r)
 	})
 }
@@ -137,6 +142,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	data["SignInURL"] = signInURLFrom(r)
 	data["OwnSignIn"] = w.SignedInUser == nil
 	data["HasAccessTokenPage"] = w.Accounts != nil
+	data["HasPasswordPage"] = w.Accounts != nil && w.SignedInUser == nil
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store") // pages show tokens
 	rw.WriteHeader(status)

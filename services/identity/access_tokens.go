@@ -23,6 +23,7 @@ type AccessToken struct {
 	LastEight   string // the token's last eight characters, to tell tokens apart
 	Created     int64
 	ExpiresUnix int64 // 0: never
+	Scope       TokenScope
 }
 
 // IsExpired reports whether the token no longer works at now.
@@ -31,13 +32,15 @@ func (t *AccessToken) IsExpired(now time.Time) bool {
 }
 
 func toAccessToken(t *auth_model.AccessToken) *AccessToken {
-	return &AccessToken{ID: t.ID, Name: t.Name, LastEight: t.TokenLastEight, Created: t.Created, ExpiresUnix: t.ExpiresUnix}
+	return &AccessToken{ID: t.ID, Name: t.Name, LastEight: t.TokenLastEight, Created: t.Created, ExpiresUnix: t.ExpiresUnix, Scope: StoredTokenScope(t.Scope)}
 }
 
 // AccessTokenInput describes a new access token.
 type AccessTokenInput struct {
 	Name    string
 	Expires time.Time // zero: never
+	// Scopes are Gitea's scope names (ParseTokenScope); none is "all".
+	Scopes []string
 }
 
 // maxAccessTokenNameLen is the longest token name.
@@ -65,6 +68,10 @@ func (s Standalone) GenerateAccessToken(ctx context.Context, doer, owner *User, 
 	if name == "" || len(name) > maxAccessTokenNameLen {
 		return nil, "", fmt.Errorf("%w: token name must be 1 to %d characters", errs.InvalidArgument, maxAccessTokenNameLen)
 	}
+	scope, err := ParseTokenScope(in.Scopes)
+	if err != nil {
+		return nil, "", err
+	}
 	var expires int64
 	if !in.Expires.IsZero() {
 		if !in.Expires.After(time.Now()) {
@@ -73,7 +80,7 @@ func (s Standalone) GenerateAccessToken(ctx context.Context, doer, owner *User, 
 		expires = in.Expires.Unix()
 	}
 	token := secret.NewToken()
-	t := &auth_model.AccessToken{UID: owner.ID, Name: name, TokenHash: secret.Hash(token), TokenLastEight: token[len(token)-8:], ExpiresUnix: expires}
+	t := &auth_model.AccessToken{UID: owner.ID, Name: name, TokenHash: secret.Hash(token), TokenLastEight: token[len(token)-8:], ExpiresUnix: expires, Scope: scope.String()}
 	if err := auth_model.CreateAccessToken(ctx, t); err != nil {
 		return nil, "", err
 	}
@@ -130,23 +137,30 @@ func (Standalone) DeleteAccessToken(ctx context.Context, doer, owner *User, idOr
 
 // UserByAccessToken implements Provider: a token works while it exists and
 // has not expired.
-func (Standalone) UserByAccessToken(ctx context.Context, token string) (*User, error) {
+func (s Standalone) UserByAccessToken(ctx context.Context, token string) (*User, error) {
+	u, _, err := s.UserByScopedAccessToken(ctx, token)
+	return u, err
+}
+
+// UserByScopedAccessToken implements ScopedTokens: the token's user and
+// what the token may do.
+func (Standalone) UserByScopedAccessToken(ctx context.Context, token string) (*User, TokenScope, error) {
 	t, err := auth_model.GetAccessTokenByHash(ctx, secret.Hash(token))
 	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token is unknown", errs.Unauthenticated)
+		return nil, TokenScope{}, fmt.Errorf("%w: access token is unknown", errs.Unauthenticated)
 	}
 	if err != nil {
-		return nil, err
+		return nil, TokenScope{}, err
 	}
 	if t.IsExpired(time.Now().Unix()) {
-		return nil, fmt.Errorf("%w: access token has expired", errs.Unauthenticated)
+		return nil, TokenScope{}, fmt.Errorf("%w: access token has expired", errs.Unauthenticated)
 	}
 	u, err := user_model.GetUserByID(ctx, t.UID)
 	if errors.Is(err, db.ErrNotExist) {
-		return nil, fmt.Errorf("%w: access token belongs to a removed user", errs.Unauthenticated)
+		return nil, TokenScope{}, fmt.Errorf("%w: access token belongs to a removed user", errs.Unauthenticated)
 	}
 	if err != nil {
-		return nil, err
+		return nil, TokenScope{}, err
 	}
-	return toUser(u), nil
+	return toUser(u), StoredTokenScope(t.Scope), nil
 }

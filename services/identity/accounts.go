@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 
@@ -18,18 +19,33 @@ type CreateUserInput struct {
 	Email    string
 	Password string
 	IsAdmin  bool
+	// MustChangePassword sends the user to change the password at their
+	// first web sign-in (for a password the operator chose or generated).
+	MustChangePassword bool
 }
 
 // minPasswordLen is the shortest password accepted.
 const minPasswordLen = 8
+
+// checkPassword applies the rules every new password meets.
+func checkPassword(password string) error {
+	if len(password) < minPasswordLen {
+		return fmt.Errorf("%w: password must be at least %d characters", errs.InvalidArgument, minPasswordLen)
+	}
+	return nil
+}
+
+// RandomPassword makes a password for `admin user create --random-password`:
+// crypto/rand's 26 base32 characters (130 bits).
+func RandomPassword() string { return rand.Text() }
 
 // CreateUser adds a user who can sign in with the password.
 func (s Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
 	if err := checkName("user", in.Name); err != nil {
 		return nil, err
 	}
-	if len(in.Password) < minPasswordLen {
-		return nil, fmt.Errorf("%w: password must be at least %d characters", errs.InvalidArgument, minPasswordLen)
+	if err := checkPassword(in.Password); err != nil {
+		return nil, err
 	}
 	if in.Email != "" && (!strings.Contains(in.Email, "@") || len(in.Email) > 255) {
 		return nil, fmt.Errorf("%w: email %q is not an address", errs.InvalidArgument, in.Email)
@@ -38,7 +54,7 @@ func (s Standalone) CreateUser(ctx context.Context, in CreateUserInput) (*User, 
 	if err != nil {
 		return nil, err
 	}
-	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: hash, IsAdmin: in.IsAdmin}
+	u := &user_model.User{Name: in.Name, Email: in.Email, PasswdHash: hash, IsAdmin: in.IsAdmin, MustChangePassword: in.MustChangePassword}
 	if err := user_model.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,10 @@ type User struct {
 	ID      int64
 	Name    string
 	IsAdmin bool // an instance administrator manages everything
+	// MustChangePassword: the user signs in with a password only to change
+	// it (Standalone's flag; a host's provider leaves it false). Access
+	// tokens are unaffected.
+	MustChangePassword bool
 }
 
 // Owner owns repositories and runners: a user or an organization.
@@ -63,6 +67,14 @@ type Provider interface {
 	OrgsOwnedBy(ctx context.Context, userID int64) ([]*Owner, error)
 	ReposAdministeredBy(ctx context.Context, userID int64) ([]*Repo, error)
 	ReposOf(ctx context.Context, ownerID int64) ([]*Repo, error)
+}
+
+// ScopedTokens is implemented by a Provider whose access tokens carry
+// scopes (Standalone); the REST API then lets a token reach only the route
+// categories its scope names. A Provider without it decides alone what its
+// tokens may do, as the Gitea provider does, and the API treats them as "all".
+type ScopedTokens interface {
+	UserByScopedAccessToken(ctx context.Context, token string) (*User, TokenScope, error)
 }
 
 // AccessMode is what a user may do in a repository, as Gitea grades it.

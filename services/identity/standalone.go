@@ -34,7 +34,9 @@ func NewStandaloneWithHashSlots(slots int) Standalone {
 	return Standalone{hasher: newPasswordHasher(slots)}
 }
 
-func toUser(u *user_model.User) *User { return &User{ID: u.ID, Name: u.Name, IsAdmin: u.IsAdmin} }
+func toUser(u *user_model.User) *User {
+	return &User{ID: u.ID, Name: u.Name, IsAdmin: u.IsAdmin, MustChangePassword: u.MustChangePassword}
+}
 
 func toOwner(u *user_model.User) *Owner { return &Owner{ID: u.ID, Name: u.Name, IsOrg: u.IsOrg} }
 

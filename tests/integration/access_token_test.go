@@ -57,10 +57,10 @@ func TestAccessTokens_ListCreateRevoke(t *testing.T) {
 		assert.Equal(t, http.StatusOK, ciCaller.do(t, "GET", "/api/v1/user", nil).Status, "the new token works")
 
 		for name, body := range map[string]map[string]any{
-			"narrower scope": {"name": "narrow", "scopes": []string{"read:repository"}},
-			"past expiry":    {"name": "late", "expires_at": time.Now().Add(-time.Minute)},
-			"no name":        {"name": " "},
-			"taken name":     {"name": "ci"},
+			"unknown scope": {"name": "narrow", "scopes": []string{"read:repository", "read:repo"}},
+			"past expiry":   {"name": "late", "expires_at": time.Now().Add(-time.Minute)},
+			"no name":       {"name": " "},
+			"taken name":    {"name": "ci"},
 		} {
 			res := alicePassword.do(t, "POST", "/api/v1/users/alice/tokens", body)
 			assert.Contains(t, []int{http.StatusUnprocessableEntity, http.StatusConflict}, res.Status, "%s: %s", name, res.Body)

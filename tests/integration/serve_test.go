@@ -32,7 +32,8 @@ func buildBinary(t *testing.T) string {
 }
 
 // TestServe_Binary runs the real binary the way an admin does: a config
-// file, a token from the CLI, a runner registering, then SIGTERM.
+// file, a token from the CLI, a runner registering, a SIGHUP it survives,
+// then SIGTERM.
 func TestServe_Binary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -78,6 +79,17 @@ PATH = `+filepath.Join(dir, "data", "rh.db")+`
 		connect.NewRequest(&runnerv1.RegisterRequest{Name: "cli-runner", Token: token, Labels: []string{"ubuntu-latest:host"}}))
 	require.NoError(t, err, "the CLI's token registers a runner with the running server")
 	assert.NotEmpty(t, reg.Msg.Runner.Uuid)
+
+	// SIGHUP over plain http has nothing to reload: it is logged and the
+	// process goes on serving (Go's default would end it).
+	require.NoError(t, srv.Process.Signal(syscall.SIGHUP))
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "SIGHUP ignored"); {
+		require.True(t, time.Now().Before(deadline), "no log line for SIGHUP; stderr: %s", stderr.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	ping, err = pingv1connect.NewPingServiceClient(http.DefaultClient, rpc).Ping(context.Background(), connect.NewRequest(&pingv1.PingRequest{Data: "y"}))
+	require.NoError(t, err, "still serving after SIGHUP; stderr: %s", stderr.String())
+	assert.Equal(t, "Hello, y!", ping.Msg.Data)
 
 	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)

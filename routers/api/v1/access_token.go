@@ -20,8 +20,8 @@ func (a *API) registerAccessTokenRoutes() {
 }
 
 // apiAccessToken is Gitea's AccessToken JSON; sha1 is the token itself,
-// shown only in the answer that made it. Runnerhub's tokens act with all
-// of their user's rights, so scopes is always ["all"].
+// shown only in the answer that made it; scopes are normalized (write
+// standing for read), ["all"] for a token made without naming any.
 type apiAccessToken struct {
 	ID             int64      `json:"id"`
 	Name           string     `json:"name"`
@@ -33,7 +33,7 @@ type apiAccessToken struct {
 }
 
 func toAPIAccessToken(t *identity.AccessToken, token string) apiAccessToken {
-	out := apiAccessToken{ID: t.ID, Name: t.Name, SHA1: token, TokenLastEight: t.LastEight, Scopes: []string{"all"}, CreatedAt: time.Unix(t.Created, 0).UTC()}
+	out := apiAccessToken{ID: t.ID, Name: t.Name, SHA1: token, TokenLastEight: t.LastEight, Scopes: t.Scope.Names(), CreatedAt: time.Unix(t.Created, 0).UTC()}
 	if t.ExpiresUnix != 0 {
 		e := time.Unix(t.ExpiresUnix, 0).UTC()
 		out.ExpiresAt = &e
@@ -81,7 +81,9 @@ func (a *API) listAccessTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 // createAccessTokenOption is Gitea's CreateAccessTokenOption, with an
-// optional expiry.
+// optional expiry. Scopes are Gitea's names; leaving them out makes an
+// "all" token, as every token was before scopes existed (Gitea requires
+// at least one).
 type createAccessTokenOption struct {
 	Name      string     `json:"name"`
 	Scopes    []string   `json:"scopes"`
@@ -105,13 +107,7 @@ func (a *API) createAccessToken(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	for _, s := range in.Scopes {
-		if s != "all" {
-			WriteError(w, r, fmt.Errorf("%w: scope %q: Runnerhub's access tokens act with all of their user's rights; leave scopes out or send [\"all\"]", errs.InvalidArgument, s))
-			return
-		}
-	}
-	input := identity.AccessTokenInput{Name: in.Name}
+	input := identity.AccessTokenInput{Name: in.Name, Scopes: in.Scopes}
 	if in.ExpiresAt != nil {
 		input.Expires = *in.ExpiresAt
 	}

@@ -116,7 +116,8 @@ func (a *API) routes() {
 // caller where they stand in X-RateLimit-*), and routes; answers to GETs
 // carry an ETag (conditionalWriter).
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, method, authErr := a.authenticate(r)
+	c, authErr := a.authenticate(r)
+	u := c.user
 	key := "ip:" + clientaddr.OfRequest(r) // before sign-in, and for wrong credentials, the address is who calls
 	if u != nil {
 		key = "user:" + itoa(u.ID)
@@ -136,19 +137,25 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, authErr)
 		return
 	}
-	ctx := withCaller(r.Context(), u, method)
+	ctx := withCaller(r.Context(), c)
 	if u != nil { // the audit log records who changed what, from where
 		ctx = actions_service.WithActor(ctx, actions_service.Actor{UserID: u.ID, Name: u.Name, RemoteAddr: clientaddr.OfRequest(r)})
 	}
 	a.mux.ServeHTTP(conditional(w, r), r.WithContext(ctx))
 }
 
-// Handle registers a route for any authenticated caller. pattern is a
+// Handle registers a route for any authenticated caller whose access
+// token's scope covers the route's category (routeCategories). pattern is a
 // net/http pattern such as "GET /api/v1/user".
 func (a *API) Handle(pattern string, h http.HandlerFunc) {
+	need := needOf(pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if Caller(r) == nil {
 			WriteError(w, r, errSignInRequired)
+			return
+		}
+		if err := checkScope(r, need); err != nil {
+			WriteError(w, r, err)
 			return
 		}
 		h(w, r)

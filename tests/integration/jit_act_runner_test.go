@@ -43,8 +43,12 @@ func TestJITConfig_UnmodifiedActRunnerDaemonRunsOneJob(t *testing.T) {
 	var out bytes.Buffer
 	daemon.Stdout, daemon.Stderr = &out, &out
 	require.NoError(t, daemon.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- daemon.Wait() }()
+	exited := make(chan struct{}) // closed when the daemon is gone, so both waits below see it
+	var exitErr error
+	go func() {
+		exitErr = daemon.Wait()
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		_ = daemon.Process.Kill()
 		<-exited
@@ -58,9 +62,18 @@ func TestJITConfig_UnmodifiedActRunnerDaemonRunsOneJob(t *testing.T) {
 	}, 3*time.Minute, 200*time.Millisecond, "act_runner output: %s", &out)
 	require.NotNil(t, run.Conclusion)
 	assert.Equal(t, "success", *run.Conclusion, "act_runner output: %s", &out)
+	var jobs struct {
+		Jobs []struct{ ID int64 } `json:"jobs"`
+	}
+	admin.do(t, "GET", "/api/v1/repos/octo/app/actions/runs/"+strconv.FormatInt(runID, 10)+"/jobs", nil).decode(t, &jobs)
+	require.Len(t, jobs.Jobs, 1)
+	logs := admin.do(t, "GET", "/api/v1/repos/octo/app/actions/jobs/"+strconv.FormatInt(jobs.Jobs[0].ID, 10)+"/logs", nil)
+	expect(t, logs, http.StatusOK)
+	assert.Contains(t, string(logs.Body), "built by a JIT runner", "the step really ran on act_runner")
 
 	select {
 	case <-exited: // an ephemeral act_runner stops after its job
+		require.NoError(t, exitErr, "act_runner output: %s", &out)
 	case <-time.After(time.Minute):
 		t.Fatalf("act_runner still runs a minute after its one job: %s", &out)
 	}

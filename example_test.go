@@ -136,7 +136,8 @@ func Example_identityProvider() {
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 
-	// The host's user "ada" administers acme/app; "bob" does not.
+	// The host's user "ada" administers acme/app; "bob" may not even read it,
+	// so to him it does not exist.
 	for _, token := range []string{"ada-token", "bob-token"} {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/api/v1/repos/acme/app/actions/runners/registration-token", nil)
 		req.Header.Set("Authorization", "token "+token)
@@ -151,7 +152,7 @@ func Example_identityProvider() {
 	fmt.Println("standalone user table:", hasUserTable)
 	// Output:
 	// ada-token 200
-	// bob-token 403
+	// bob-token 404
 	// standalone user table: false
 }
 

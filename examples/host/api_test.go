@@ -29,7 +29,7 @@ func TestHost_RESTWithHostCredentials(t *testing.T) {
 				{"the org owner", w.tokens["alice"], appRunners, http.StatusOK},
 				{"the repository's admin", w.tokens["bob"], appRunners, http.StatusOK},
 				{"an org member who may push but not administer", w.tokens["carol"], appRunners, http.StatusForbidden},
-				{"a stranger", w.tokens["dave"], appRunners, http.StatusForbidden},
+				{"a stranger to a private repository", w.tokens["dave"], appRunners, http.StatusNotFound},
 				{"the admin of another repository", w.tokens["bob"], runnerhub.APIPrefix + "/repos/acme/web/actions/runners", http.StatusForbidden},
 				{"a repository admin at the org's scope", w.tokens["bob"], runnerhub.APIPrefix + "/orgs/acme/actions/runners", http.StatusForbidden},
 				{"a user at their own scope", w.tokens["dave"], runnerhub.APIPrefix + "/user/actions/runners", http.StatusOK},

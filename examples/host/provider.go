@@ -128,16 +128,36 @@ func (a *Accounts) IsOrgOwner(ctx context.Context, orgID, userID int64) (bool, e
 	return a.x.Context(ctx).Where("org_id = ? AND uid = ? AND is_owner = ?", orgID, userID, true).Exist(new(OrgMember))
 }
 
-// RepoAccess implements identity.Provider: the mode of the user's
-// collaboration on the repository, none without one. The host numbers its
-// modes as Gitea does, which identity.AccessMode also follows.
+// RepoAccess implements identity.Provider with the host's own rules: the
+// mode of the user's collaboration (the host numbers modes as Gitea does,
+// which identity.AccessMode follows), else write for a member of the
+// repository's organization, else read when the repository is public.
+// Runnerhub answers 404 to whoever gets none, and 403 to a reader who
+// asks for more than reading.
 func (a *Accounts) RepoAccess(ctx context.Context, repoID, userID int64) (identity.AccessMode, error) {
 	var c Collaboration
 	has, err := a.x.Context(ctx).Where("repo_id = ? AND user_id = ?", repoID, userID).Get(&c)
-	if err != nil || !has {
+	if err != nil {
 		return identity.AccessNone, err
 	}
-	return identity.AccessMode(min(c.Mode, accessAdmin)), nil
+	if has {
+		return identity.AccessMode(min(c.Mode, accessAdmin)), nil
+	}
+	var r Repository
+	if has, err = a.x.Context(ctx).ID(repoID).Get(&r); err != nil || !has {
+		return identity.AccessNone, err
+	}
+	if ok, err := a.CanWrite(ctx, &r, userID); err != nil {
+		return identity.AccessNone, err
+	} else if ok {
+		return identity.AccessWrite, nil
+	}
+	if ok, err := a.CanRead(ctx, &r, userID); err != nil {
+		return identity.AccessNone, err
+	} else if ok {
+		return identity.AccessRead, nil
+	}
+	return identity.AccessNone, nil
 }
 
 // OrgsOwnedBy implements identity.Provider.
